@@ -1,0 +1,1 @@
+"""asyncflask: an ASGI-native, async-first web framework with Flask's API."""
