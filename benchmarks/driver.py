@@ -1,0 +1,178 @@
+"""Drive an ASGI app directly: a synthetic scope, receive and send, no server and no sockets.
+
+The scope is the one uvicorn's httptools protocol builds, so the in-process numbers measure
+the same work the app does behind a real server.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import anyio
+
+Scope: TypeAlias = MutableMapping[str, Any]
+Message: TypeAlias = MutableMapping[str, Any]
+Receive: TypeAlias = Callable[[], Awaitable[Message]]
+Send: TypeAlias = Callable[[Message], Awaitable[None]]
+ASGIApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+SERVER = ("127.0.0.1", 8000)
+CLIENT = ("127.0.0.1", 50000)
+
+
+@dataclass(frozen=True)
+class HTTPRequest:
+    """What a benchmark sends: used both for the in-process driver and for wrk."""
+
+    method: str
+    path: str
+    query_string: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    @property
+    def target(self) -> str:
+        """The request target as it appears on the request line."""
+        return f"{self.path}?{self.query_string}" if self.query_string else self.path
+
+
+@dataclass
+class CapturedResponse:
+    """Everything an app sent for one request."""
+
+    status: int = 0
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)
+    complete: bool = False
+
+    @property
+    def body(self) -> bytes:
+        """The response body, all chunks joined."""
+        return b"".join(self.chunks)
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        wanted = name.lower().encode("latin-1")
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value.decode("latin-1")
+        return None
+
+
+class PreparedRequest:
+    """An :class:`HTTPRequest` turned into the ASGI pieces once, so each call only copies them."""
+
+    __slots__ = ("_request_message", "_scope")
+
+    def __init__(self, request: HTTPRequest, state: dict[str, Any] | None = None) -> None:
+        headers = [(b"host", f"{SERVER[0]}:{SERVER[1]}".encode())]
+        headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+        if request.body and not any(name == b"content-length" for name, _ in headers):
+            headers.append((b"content-length", str(len(request.body)).encode()))
+        self._scope: dict[str, Any] = {
+            "type": "http",
+            "asgi": {"version": "3.0", "spec_version": "2.3"},
+            "http_version": "1.1",
+            "server": SERVER,
+            "client": CLIENT,
+            "scheme": "http",
+            "root_path": "",
+            "headers": headers,
+            "state": dict(state or {}),
+            "method": request.method,
+            "path": request.path,
+            "raw_path": request.path.encode(),
+            "query_string": request.query_string.encode(),
+        }
+        self._request_message = {"type": "http.request", "body": request.body, "more_body": False}
+
+    def new_scope(self) -> dict[str, Any]:
+        """A fresh scope: apps may add keys to it, and the header list, state and asgi dicts."""
+        scope = self._scope.copy()
+        scope["headers"] = list(scope["headers"])
+        scope["state"] = scope["state"].copy()
+        scope["asgi"] = scope["asgi"].copy()
+        return scope
+
+    def request_message(self) -> dict[str, Any]:
+        """The one ``http.request`` message that carries the whole body."""
+        return self._request_message.copy()
+
+
+async def drive(app: ASGIApp, request: PreparedRequest) -> CapturedResponse:
+    """Run one request through ``app`` and return what it sent.
+
+    ``receive`` hands over the body in one message; a later call waits until the response is
+    complete and then reports a disconnect, as a server does for a client that keeps the
+    connection open, so apps that watch for disconnects while streaming behave normally.
+    """
+    response = CapturedResponse()
+    body_pending = True
+    finished: anyio.Event | None = None
+
+    async def receive() -> Message:
+        nonlocal body_pending, finished
+        if body_pending:
+            body_pending = False
+            return request.request_message()
+        if not response.complete:
+            if finished is None:
+                finished = anyio.Event()
+            await finished.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        kind = message["type"]
+        if kind == "http.response.start":
+            response.status = message["status"]
+            response.headers = list(message.get("headers", ()))
+        elif kind == "http.response.body":
+            response.chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                response.complete = True
+                if finished is not None:
+                    finished.set()
+
+    await app(request.new_scope(), receive, send)
+    return response
+
+
+@asynccontextmanager
+async def lifespan(app: ASGIApp) -> AsyncIterator[dict[str, Any]]:
+    """Run the app's lifespan startup, yield its state, then run its shutdown.
+
+    An app that does not speak the lifespan protocol (it returns or raises at once) is used
+    as is, the way uvicorn's ``lifespan="auto"`` treats it.
+    """
+    state: dict[str, Any] = {}
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": state}
+    to_app, app_receives = anyio.create_memory_object_stream[Message](math.inf)
+    app_sends, from_app = anyio.create_memory_object_stream[Message](math.inf)
+
+    async def run_app() -> None:
+        try:
+            await app(scope, app_receives.receive, app_sends.send)
+        except Exception as exc:  # the app does not support lifespan
+            await app_sends.send({"type": "lifespan.unsupported", "message": repr(exc)})
+        else:
+            await app_sends.send({"type": "lifespan.returned"})
+
+    with to_app, app_receives, app_sends, from_app:
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(run_app)
+            await to_app.send({"type": "lifespan.startup"})
+            reply = await from_app.receive()
+            if reply["type"] == "lifespan.startup.failed":
+                raise RuntimeError(f"lifespan startup failed: {reply.get('message', '')}")
+            supported = reply["type"] == "lifespan.startup.complete"
+            try:
+                yield state
+            finally:
+                if supported:
+                    await to_app.send({"type": "lifespan.shutdown"})
+                    await from_app.receive()
+                tasks.cancel_scope.cancel()

@@ -1,0 +1,101 @@
+"""The benchmark endpoints as asyncflask apps, written as plain Flask code."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any
+
+from asyncflask import Flask, jsonify, request
+from asyncflask.typing import ResponseReturnValue
+from benchmarks.frameworks import AppFactory
+from benchmarks.payloads import (
+    HELLO,
+    JSON_MESSAGE,
+    STREAM_CHUNK,
+    STREAM_CHUNK_COUNT,
+    filler_rules,
+)
+
+
+def plaintext() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/")
+    async def index() -> str:
+        return HELLO
+
+    return app
+
+
+def json_message() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/json")
+    async def message() -> ResponseReturnValue:
+        return jsonify(JSON_MESSAGE)
+
+    return app
+
+
+def routing_app(other_routes: int) -> Flask:
+    """``/users/<int:user_id>`` registered after ``other_routes`` other rules."""
+    app = Flask(__name__)
+
+    async def other(**_: Any) -> str:
+        return "other"
+
+    for index, rule in enumerate(filler_rules(other_routes, "flask")):
+        app.add_url_rule(rule, f"other_{index}", other)
+
+    @app.route("/users/<int:user_id>")
+    async def user(user_id: int) -> str:
+        return f"user {user_id}"
+
+    return app
+
+
+def echo() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/echo", methods=["POST"])
+    async def echo_view() -> ResponseReturnValue:
+        return jsonify(request.get_json())
+
+    return app
+
+
+def stream() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/stream")
+    async def stream_view() -> ResponseReturnValue:
+        async def chunks() -> AsyncIterator[bytes]:
+            for _ in range(STREAM_CHUNK_COUNT):
+                yield STREAM_CHUNK
+
+        return chunks(), {"Content-Type": "text/plain"}
+
+    return app
+
+
+def sync_view() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/sync")
+    def hello() -> str:
+        return HELLO
+
+    return app
+
+
+FACTORIES: dict[str, AppFactory] = {
+    "plaintext": plaintext,
+    "json": json_message,
+    "route-10": partial(routing_app, 10),
+    "route-100": partial(routing_app, 100),
+    "route-1000": partial(routing_app, 1000),
+    "echo": echo,
+    "stream": stream,
+    "sync": sync_view,
+}

@@ -1,0 +1,102 @@
+"""The benchmark endpoints as idiomatic FastAPI apps (typed parameters, dict returns)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from functools import partial
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from benchmarks.frameworks import AppFactory
+from benchmarks.payloads import (
+    HELLO,
+    JSON_MESSAGE,
+    STREAM_CHUNK,
+    STREAM_CHUNK_COUNT,
+    filler_rules,
+)
+
+
+def plaintext() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/", response_class=PlainTextResponse)
+    async def index() -> str:
+        return HELLO
+
+    return app
+
+
+def json_message() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/json")
+    async def message() -> dict[str, Any]:
+        return JSON_MESSAGE
+
+    return app
+
+
+def routing_app(other_routes: int) -> FastAPI:
+    """``/users/{user_id}`` registered after ``other_routes`` other rules."""
+    app = FastAPI()
+
+    async def other() -> str:
+        return "other"
+
+    for rule in filler_rules(other_routes, "starlette"):
+        app.add_api_route(rule.replace(":int}", "}"), other, response_class=PlainTextResponse)
+
+    @app.get("/users/{user_id}", response_class=PlainTextResponse)
+    async def user(user_id: int) -> str:
+        return f"user {user_id}"
+
+    return app
+
+
+def echo() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/echo")
+    async def echo_view(payload: dict[str, Any]) -> dict[str, Any]:
+        return payload
+
+    return app
+
+
+def stream() -> FastAPI:
+    app = FastAPI()
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(STREAM_CHUNK_COUNT):
+            yield STREAM_CHUNK
+
+    @app.get("/stream")
+    async def stream_view() -> StreamingResponse:
+        return StreamingResponse(chunks(), media_type="text/plain")
+
+    return app
+
+
+def sync_view() -> FastAPI:
+    app = FastAPI()
+
+    @app.get("/sync", response_class=PlainTextResponse)
+    def hello() -> str:
+        return HELLO
+
+    return app
+
+
+FACTORIES: dict[str, AppFactory] = {
+    "plaintext": plaintext,
+    "json": json_message,
+    "route-10": partial(routing_app, 10),
+    "route-100": partial(routing_app, 100),
+    "route-1000": partial(routing_app, 1000),
+    "echo": echo,
+    "stream": stream,
+    "sync": sync_view,
+}

@@ -1,0 +1,77 @@
+"""The benchmark endpoints as idiomatic Starlette apps."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from functools import partial
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from starlette.routing import Route
+
+from benchmarks.frameworks import AppFactory
+from benchmarks.payloads import (
+    HELLO,
+    JSON_MESSAGE,
+    STREAM_CHUNK,
+    STREAM_CHUNK_COUNT,
+    filler_rules,
+)
+
+
+async def index(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(HELLO)
+
+
+async def json_message(request: Request) -> JSONResponse:
+    return JSONResponse(JSON_MESSAGE)
+
+
+async def user(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(f"user {request.path_params['user_id']}")
+
+
+async def other(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("other")
+
+
+async def echo(request: Request) -> JSONResponse:
+    return JSONResponse(await request.json())
+
+
+async def _chunks() -> AsyncIterator[bytes]:
+    for _ in range(STREAM_CHUNK_COUNT):
+        yield STREAM_CHUNK
+
+
+async def stream(request: Request) -> StreamingResponse:
+    return StreamingResponse(_chunks(), media_type="text/plain")
+
+
+def sync_view(request: Request) -> PlainTextResponse:
+    """A sync endpoint: Starlette runs it with ``run_in_threadpool``."""
+    return PlainTextResponse(HELLO)
+
+
+def _app(*routes: Route) -> Starlette:
+    return Starlette(routes=list(routes))
+
+
+def routing_app(other_routes: int) -> Starlette:
+    """``/users/{user_id:int}`` registered after ``other_routes`` other rules."""
+    routes = [Route(rule, other) for rule in filler_rules(other_routes, "starlette")]
+    routes.append(Route("/users/{user_id:int}", user))
+    return Starlette(routes=routes)
+
+
+FACTORIES: dict[str, AppFactory] = {
+    "plaintext": partial(_app, Route("/", index)),
+    "json": partial(_app, Route("/json", json_message)),
+    "route-10": partial(routing_app, 10),
+    "route-100": partial(routing_app, 100),
+    "route-1000": partial(routing_app, 1000),
+    "echo": partial(_app, Route("/echo", echo, methods=["POST"])),
+    "stream": partial(_app, Route("/stream", stream)),
+    "sync": partial(_app, Route("/sync", sync_view)),
+}

@@ -1,0 +1,257 @@
+"""Network mode: each app behind uvicorn, loaded by wrk; requests per second and p99 latency.
+
+The server (uvloop + httptools, one process) is pinned to one core and wrk to another, so the
+two do not compete. Each app is checked with one real request before wrk runs, and its server
+is always stopped, whatever happens.
+"""
+
+from __future__ import annotations
+
+import http.client
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.driver import HTTPRequest
+from benchmarks.results import Result, Run
+from benchmarks.scenarios import Scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULT_MARKER = "WRK_RESULT "
+
+
+class NetworkSetupError(RuntimeError):
+    """A tool the network mode needs is missing."""
+
+
+class ServerError(RuntimeError):
+    """The app's server did not start or did not answer."""
+
+
+@dataclass(frozen=True)
+class NetworkSettings:
+    """How hard and how long wrk drives each server."""
+
+    duration: int = 5
+    warmup: int = 1
+    connections: int = 64
+    startup_timeout: float = 20.0
+
+
+@dataclass(frozen=True)
+class Cores:
+    """The cores the server and wrk are pinned to (None: not pinned)."""
+
+    server: int | None
+    client: int | None
+
+
+def check_tools() -> Cores:
+    """Fail with a fix when wrk or uvicorn's fast loop and parser are missing; pick the cores."""
+    if shutil.which("wrk") is None:
+        raise NetworkSetupError("wrk is not installed: run `apt-get install -y wrk`")
+    for module in ("uvicorn", "uvloop", "httptools"):
+        if importlib.util.find_spec(module) is None:
+            raise NetworkSetupError(
+                f"{module} is not installed: run `pip install 'uvicorn[standard]'`"
+            )
+    cores = sorted(os.sched_getaffinity(0))
+    if shutil.which("taskset") is None or len(cores) < 2:
+        print("  warning: not pinning server and wrk to separate cores", file=sys.stderr)
+        return Cores(None, None)
+    return Cores(cores[0], cores[1])
+
+
+def measure(
+    run: Run,
+    scenarios: Sequence[Scenario],
+    frameworks: Sequence[str],
+    settings: NetworkSettings,
+    cores: Cores,
+    progress: bool = True,
+) -> None:
+    """Serve and load every scenario in every framework and add the results to ``run``."""
+    for scenario in scenarios:
+        if progress:
+            print(f"  {scenario.title} ...", flush=True)
+        for framework in frameworks:
+            run.add(_measure_one(framework, scenario, settings, cores))
+
+
+def _measure_one(
+    framework: str, scenario: Scenario, settings: NetworkSettings, cores: Cores
+) -> Result:
+    with tempfile.TemporaryDirectory(prefix="asyncflask-bench-") as tmp:
+        workdir = Path(tmp)
+        script = _write_wrk_script(workdir, scenario.request)
+        try:
+            with _serve(framework, scenario.name, cores.server, settings, workdir) as port:
+                status, body = _fetch(port, scenario.request)
+                problem = scenario.expect.problem(status, body)
+                if problem is not None:
+                    return Result.failed(framework, scenario.name, f"wrong answer: {problem}")
+                url = f"http://127.0.0.1:{port}{scenario.request.target}"
+                _wrk(url, script, settings.warmup, settings.connections, cores.client)
+                stats = _wrk(url, script, settings.duration, settings.connections, cores.client)
+        except (ServerError, OSError, subprocess.SubprocessError) as exc:
+            return Result.failed(framework, scenario.name, str(exc))
+
+    bad = stats["errors_status"] + stats["errors_connect"] + stats["errors_timeout"]
+    if bad:
+        return Result.failed(
+            framework,
+            scenario.name,
+            f"{int(bad)} failed requests under load (non-2xx/3xx, connect errors or timeouts)",
+        )
+    seconds = stats["duration_us"] / 1e6
+    rps = stats["requests"] / seconds
+    return Result(
+        framework,
+        scenario.name,
+        value=rps,
+        samples=[rps],
+        extra={
+            "p50_ms": stats["p50_us"] / 1000,
+            "p99_ms": stats["p99_us"] / 1000,
+            "requests": stats["requests"],
+            "errors_read": stats["errors_read"],
+            "errors_write": stats["errors_write"],
+        },
+    )
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _pinned(command: list[str], core: int | None) -> list[str]:
+    return command if core is None else ["taskset", "-c", str(core), *command]
+
+
+@contextmanager
+def _serve(
+    framework: str, scenario: str, core: int | None, settings: NetworkSettings, workdir: Path
+) -> Iterator[int]:
+    """Start ``benchmarks.serve`` on a free port, yield the port, and always stop it."""
+    port = _free_port()
+    command = [sys.executable, "-m", "benchmarks.serve", framework, scenario, "--port", str(port)]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    log_path = workdir / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            _pinned(command, core), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_until_listening(process, port, settings.startup_timeout, log_path)
+        yield port
+    finally:
+        _stop(process)
+
+
+def _wait_until_listening(
+    process: subprocess.Popen[bytes], port: int, timeout: float, log_path: Path
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log = log_path.read_text(errors="replace").strip()
+            raise ServerError(f"server exited with {process.returncode}: {log[-2000:]}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise ServerError(f"server did not listen on port {port} within {timeout:.0f} s")
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _fetch(port: int, request: HTTPRequest) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(
+            request.method, request.target, body=request.body or None, headers=dict(request.headers)
+        )
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "%s{\\"requests\\": %d, \\"duration_us\\": %d, \\"p50_us\\": %.1f, \\"p99_us\\": %.1f, "
+    .. "\\"errors_connect\\": %d, \\"errors_read\\": %d, \\"errors_write\\": %d, "
+    .. "\\"errors_status\\": %d, \\"errors_timeout\\": %d}\\n",
+    "MARKER", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99),
+    e.connect, e.read, e.write, e.status, e.timeout))
+end
+"""
+
+
+def _write_wrk_script(workdir: Path, request: HTTPRequest) -> Path:
+    """A wrk Lua script that sends ``request`` and prints wrk's summary as one JSON line."""
+    lines = [f"wrk.method = {json.dumps(request.method)}"]
+    for name, value in request.headers:
+        lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
+    if request.body:
+        body_path = workdir / "body.bin"
+        body_path.write_bytes(request.body)
+        lines += [
+            f"local body_file = assert(io.open({json.dumps(str(body_path))}, 'rb'))",
+            "wrk.body = body_file:read('*a')",
+            "body_file:close()",
+        ]
+    script = workdir / "request.lua"
+    script.write_text("\n".join(lines) + _DONE.replace("MARKER", RESULT_MARKER))
+    return script
+
+
+def _wrk(
+    url: str, script: Path, seconds: int, connections: int, core: int | None
+) -> dict[str, float]:
+    command = [
+        "wrk",
+        "--threads=1",
+        f"--connections={connections}",
+        f"--duration={seconds}s",
+        "--timeout=10s",
+        f"--script={script}",
+        url,
+    ]
+    completed = subprocess.run(
+        _pinned(command, core), capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    for line in completed.stdout.splitlines():
+        if line.startswith(RESULT_MARKER):
+            stats: dict[str, float] = json.loads(line[len(RESULT_MARKER) :])
+            return stats
+    raise ServerError(
+        f"wrk exited with {completed.returncode} and no summary: "
+        f"{(completed.stdout + completed.stderr).strip()[-2000:]}"
+    )

@@ -1,0 +1,325 @@
+"""Turn a run into ratios, target verdicts, a JSON file and a markdown table."""
+
+from __future__ import annotations
+
+import datetime
+import importlib.metadata
+import json
+import os
+import platform
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from benchmarks.results import Run
+from benchmarks.scenarios import SCENARIOS_BY_NAME
+
+SUBJECT = "asyncflask"
+PACKAGES = (
+    "asyncflask",
+    "starlette",
+    "fastapi",
+    "quart",
+    "uvicorn",
+    "uvloop",
+    "httptools",
+    "anyio",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """A goal the project set itself, e.g. asyncflask's cost at most Starlette's."""
+
+    label: str
+    value: float | None
+    comparison: Literal["<=", ">="]
+    limit: float
+
+    @property
+    def verdict(self) -> str:
+        """PASS, FAIL, or n/a when a number is missing."""
+        if self.value is None:
+            return "n/a"
+        ok = self.value <= self.limit if self.comparison == "<=" else self.value >= self.limit
+        return "PASS" if ok else "FAIL"
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict."""
+        return {
+            "label": self.label,
+            "value": self.value,
+            "comparison": self.comparison,
+            "limit": self.limit,
+            "verdict": self.verdict,
+        }
+
+
+def ratio(numerator: float | None, denominator: float | None) -> float | None:
+    """``numerator / denominator``, or None when either is missing."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return numerator / denominator
+
+
+def cost_ratio(run: Run, scenario: str, other_scenario: str, framework: str) -> float | None:
+    """How many times ``scenario`` costs ``other_scenario`` in ``framework``, in either mode.
+
+    In-process the cost is the time per request; over the network it is the inverse of the
+    throughput.
+    """
+    first, second = run.value(scenario, framework), run.value(other_scenario, framework)
+    if run.mode == "network":
+        return ratio(second, first)
+    return ratio(first, second)
+
+
+def subject_ratios(run: Run, scenario: str) -> dict[str, float | None]:
+    """asyncflask's number divided by each other framework's on ``scenario``."""
+    subject = run.value(scenario, SUBJECT)
+    return {
+        f"{SUBJECT}/{framework}": ratio(subject, run.value(scenario, framework))
+        for framework in run.frameworks
+        if framework != SUBJECT
+    }
+
+
+DISPLAY_NAMES = {
+    "bare": "bare ASGI",
+    "starlette": "Starlette",
+    "fastapi": "FastAPI",
+    "quart": "Quart",
+}
+
+
+def targets(run: Run) -> list[Target]:
+    """The issue's targets that this run can judge: its mode's, for the scenarios it measured."""
+    found: list[Target] = []
+    if SUBJECT not in run.frameworks:
+        return found
+
+    def versus(scenario: str, other: str, comparison: Literal["<=", ">="], limit: float) -> None:
+        if scenario in run.scenarios and other in run.frameworks:
+            what = "throughput" if run.mode == "network" else "cost"
+            found.append(
+                Target(
+                    f"{_title(scenario)}: {what} vs {DISPLAY_NAMES[other]}",
+                    subject_ratios(run, scenario)[f"{SUBJECT}/{other}"],
+                    comparison,
+                    limit,
+                )
+            )
+
+    def within(label: str, scenario: str, baseline: str, limit: float) -> None:
+        if scenario in run.scenarios and baseline in run.scenarios:
+            found.append(Target(label, cost_ratio(run, scenario, baseline, SUBJECT), "<=", limit))
+
+    if run.mode == "smoke":
+        for scenario in ("plaintext", "json", "route-100"):
+            versus(scenario, "starlette", "<=", 1.25)
+        return found
+    if run.mode == "inprocess":
+        for scenario in ("plaintext", "json", "route-100", "echo", "sync"):
+            versus(scenario, "starlette", "<=", 1.0)
+            versus(scenario, "quart", "<=", 0.4)
+    else:
+        for scenario in ("plaintext", "json", "route-100"):
+            versus(scenario, "starlette", ">=", 0.95)
+            versus(scenario, "quart", ">=", 2.0)
+        versus("plaintext", "bare", ">=", 0.75)
+    within("Routing: cost with 1,000 vs 10 other routes", "route-1000", "route-10", 1.10)
+    within("Sync view: cost of a sync vs an async view", "sync", "plaintext", 2.0)
+    return found
+
+
+def _title(scenario: str) -> str:
+    known = SCENARIOS_BY_NAME.get(scenario)
+    return known.title if known else scenario
+
+
+def environment(mode: str) -> dict[str, Any]:
+    """Where and with what the run was measured."""
+    versions: dict[str, str | None] = {}
+    for package in PACKAGES:
+        try:
+            versions[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "commit": _git_commit(),
+        "packages": versions,
+    }
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _git_commit() -> str | None:
+    try:
+        completed = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            check=False,
+        )
+    except OSError:
+        return None
+    return completed.stdout.strip() or None
+
+
+def to_json(run: Run) -> dict[str, Any]:
+    """The whole run, its ratios and its target verdicts as a JSON-ready dict."""
+    return {
+        "mode": run.mode,
+        "unit": "requests/s" if run.mode == "network" else "microseconds per request",
+        "environment": run.environment,
+        "settings": run.settings,
+        "frameworks": run.frameworks,
+        "scenarios": [
+            {
+                "name": scenario,
+                "title": _title(scenario),
+                "results": {
+                    framework: run.results[scenario, framework].to_json()
+                    for framework in run.frameworks
+                    if (scenario, framework) in run.results
+                },
+                "ratios": subject_ratios(run, scenario),
+            }
+            for scenario in run.scenarios
+        ],
+        "targets": [target.to_json() for target in targets(run)],
+    }
+
+
+def _number(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def _times(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.2f}x"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    align = ["---"] + ["--:"] * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines
+
+
+def to_markdown(run: Run) -> str:
+    """A markdown report: numbers and ratios per endpoint, derived ratios, target verdicts."""
+    others = [framework for framework in run.frameworks if framework != SUBJECT]
+    has_subject = SUBJECT in run.frameworks
+    network = run.mode == "network"
+    lines = [f"# asyncflask benchmarks: {run.mode}", ""]
+    env = run.environment
+    lines.append(
+        f"{env['date']}, commit {env['commit']}, {env['python']}, {env['cpu']} "
+        f"({env['cores']} cores). Settings: "
+        + ", ".join(f"{key}={value}" for key, value in run.settings.items())
+        + "."
+    )
+    lines.append("")
+    if network:
+        lines.append("Requests per second (higher is better); ratios are asyncflask / other.")
+    else:
+        lines.append(
+            "Microseconds per request, median of the repeats (lower is better); "
+            "ratios are asyncflask / other."
+        )
+    lines.append("")
+
+    header = ["Endpoint", *run.frameworks]
+    if has_subject:
+        header += [f"af / {framework}" for framework in others]
+    rows = []
+    for scenario in run.scenarios:
+        row = [_title(scenario)]
+        row += [_cell(run, scenario, framework) for framework in run.frameworks]
+        if has_subject:
+            ratios = subject_ratios(run, scenario)
+            row += [_times(ratios[f"{SUBJECT}/{framework}"]) for framework in others]
+        rows.append(row)
+    lines += _table(header, rows)
+
+    if network:
+        lines += ["", "p99 latency in milliseconds (lower is better).", ""]
+        rows = []
+        for scenario in run.scenarios:
+            row = [_title(scenario)]
+            for framework in run.frameworks:
+                result = run.results.get((scenario, framework))
+                p99 = result.extra.get("p99_ms") if result and result.value else None
+                row.append(_number(p99, 2))
+            rows.append(row)
+        lines += _table(["Endpoint", *run.frameworks], rows)
+
+    derived = [
+        ("Routing: 1,000 vs 10 other routes", "route-1000", "route-10"),
+        ("Sync vs async view", "sync", "plaintext"),
+    ]
+    derived = [d for d in derived if d[1] in run.scenarios and d[2] in run.scenarios]
+    if derived:
+        lines += ["", "Cost ratios within each framework (1.00x = no extra cost).", ""]
+        rows = [
+            [label] + [_times(cost_ratio(run, first, second, fw)) for fw in run.frameworks]
+            for label, first, second in derived
+        ]
+        lines += _table(["Comparison", *run.frameworks], rows)
+
+    verdicts = targets(run)
+    if verdicts:
+        lines += ["", "## Targets", ""]
+        rows = [
+            [
+                target.label,
+                _number(target.value, 2),
+                f"{target.comparison} {target.limit:.2f}",
+                target.verdict,
+            ]
+            for target in verdicts
+        ]
+        lines += _table(["Target (asyncflask)", "Value", "Goal", "Result"], rows)
+
+    errors = run.errors()
+    if errors:
+        lines += ["", "## Failures", ""]
+        lines += [f"- {e.framework}, {_title(e.scenario)}: {e.error}" for e in errors]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(run: Run, scenario: str, framework: str) -> str:
+    result = run.results.get((scenario, framework))
+    if result is None:
+        return "n/a"
+    if result.error is not None:
+        return "FAILED"
+    return _number(result.value, 0 if run.mode == "network" else 1)
+
+
+def write(run: Run, directory: Path) -> tuple[Path, Path]:
+    """Write ``<mode>.json`` and ``<mode>.md`` into ``directory`` and return their paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    json_path = directory / f"{run.mode}.json"
+    markdown_path = directory / f"{run.mode}.md"
+    json_path.write_text(json.dumps(to_json(run), indent=2) + "\n")
+    markdown_path.write_text(to_markdown(run))
+    return json_path, markdown_path
