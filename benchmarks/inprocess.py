@@ -76,6 +76,14 @@ def measure(
         )
 
 
+class _Unmeasurable(Exception):
+    """An app that could not be built or started, or that answered wrongly."""
+
+
+def _describe(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, _Unmeasurable) else f"{type(exc).__name__}: {exc}"
+
+
 async def _measure_scenario(
     run: Run,
     scenario: Scenario,
@@ -83,23 +91,15 @@ async def _measure_scenario(
     settings: InProcessSettings,
 ) -> None:
     async with AsyncExitStack() as stack:
-        subjects = []
+        subjects: list[_Subject] = []
         for framework, framework_factories in factories.items():
-            factory = framework_factories.get(scenario.name)
-            if factory is None:
-                run.add(Result.failed(framework, scenario.name, "no app for this scenario"))
-                continue
             try:
-                subject = await _start(stack, framework, factory, scenario)
+                subject = await _prepare(stack, framework, framework_factories, scenario)
+                subject.batch_size = await _warm_up(subject, settings)
             except Exception as exc:
-                run.add(Result.failed(framework, scenario.name, f"{type(exc).__name__}: {exc}"))
-                continue
-            problem = await _check(subject, scenario)
-            if problem is not None:
-                run.add(Result.failed(framework, scenario.name, f"wrong answer: {problem}"))
-                continue
-            subject.batch_size = await _warm_up(subject, settings)
-            subjects.append(subject)
+                run.add(Result.failed(framework, scenario.name, _describe(exc)))
+            else:
+                subjects.append(subject)
 
         samples: dict[str, list[float]] = {subject.framework: [] for subject in subjects}
         failures: dict[str, str] = {}
@@ -109,12 +109,13 @@ async def _measure_scenario(
                 if subject.framework in failures:
                     continue
                 gc.collect()
-                elapsed, wrong = await _time_batch(subject, scenario.expect.status)
-                if wrong:
-                    failures[subject.framework] = (
-                        f"{wrong} of {subject.batch_size} timed responses had the wrong status"
+                try:
+                    samples[subject.framework].append(
+                        await _time_batch(subject, scenario.expect.status)
                     )
-                samples[subject.framework].append(elapsed / subject.batch_size * 1e6)
+                except Exception as exc:
+                    failures[subject.framework] = _describe(exc)
+
         for subject in subjects:
             if subject.framework in failures:
                 error = failures[subject.framework]
@@ -130,22 +131,26 @@ async def _measure_scenario(
                 )
 
 
-async def _start(
-    stack: AsyncExitStack, framework: str, factory: AppFactory, scenario: Scenario
+async def _prepare(
+    stack: AsyncExitStack,
+    framework: str,
+    factories: Mapping[str, AppFactory],
+    scenario: Scenario,
 ) -> _Subject:
+    """Build and start the app and check its answer once."""
+    factory = factories.get(scenario.name)
+    if factory is None:
+        raise _Unmeasurable("no app for this scenario")
     app = factory()
     state = await stack.enter_async_context(lifespan(app))
-    return _Subject(framework, app, PreparedRequest(scenario.request, state))
-
-
-async def _check(subject: _Subject, scenario: Scenario) -> str | None:
-    try:
-        response = await drive(subject.app, subject.request)
-    except Exception as exc:
-        return f"{type(exc).__name__}: {exc}"
+    subject = _Subject(framework, app, PreparedRequest(scenario.request, state))
+    response = await drive(subject.app, subject.request)
     if not response.complete:
-        return "the app returned before completing its response"
-    return scenario.expect.problem(response.status, response.body)
+        raise _Unmeasurable("wrong answer: the app returned before completing its response")
+    problem = scenario.expect.problem(response.status, response.body)
+    if problem is not None:
+        raise _Unmeasurable(f"wrong answer: {problem}")
+    return subject
 
 
 async def _warm_up(subject: _Subject, settings: InProcessSettings) -> int:
@@ -158,8 +163,11 @@ async def _warm_up(subject: _Subject, settings: InProcessSettings) -> int:
     return max(1, round(settings.batch_seconds * count / elapsed))
 
 
-async def _time_batch(subject: _Subject, status: int) -> tuple[float, int]:
-    """Time one batch; also count responses that were incomplete or had the wrong status."""
+async def _time_batch(subject: _Subject, status: int) -> float:
+    """Time one batch and return microseconds per request.
+
+    Raises when a response was incomplete or had another status than expected.
+    """
     app, request = subject.app, subject.request
     wrong = 0
     start = perf_counter()
@@ -167,7 +175,10 @@ async def _time_batch(subject: _Subject, status: int) -> tuple[float, int]:
         response = await drive(app, request)
         if response.status != status or not response.complete:
             wrong += 1
-    return perf_counter() - start, wrong
+    elapsed = perf_counter() - start
+    if wrong:
+        raise _Unmeasurable(f"{wrong} of {subject.batch_size} timed responses were wrong")
+    return elapsed / subject.batch_size * 1e6
 
 
 def profile(

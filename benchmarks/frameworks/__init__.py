@@ -39,8 +39,9 @@ class Framework:
         try:
             module = importlib.import_module(self.module)
         except ImportError as exc:
+            hint = f"; {INSTALL_HINT}" if isinstance(exc, ModuleNotFoundError) else ""
             raise FrameworkUnavailable(
-                f"cannot import the {self.name} benchmark apps ({exc}); {INSTALL_HINT}"
+                f"cannot import the {self.name} benchmark apps: {exc}{hint}"
             ) from exc
         factories: Mapping[str, AppFactory] = module.FACTORIES
         return factories
