@@ -10,6 +10,7 @@ run it in a worker thread for large bodies. Bad input is a 400 or 413 error, nev
 
 from __future__ import annotations
 
+import logging
 import re
 import tempfile
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from asyncflask.exceptions import BadRequest, RequestEntityTooLarge
 from asyncflask.files import FileStorage, spooled_upload
 from asyncflask.http import parse_options_header
 
-__all__ = ["FormDataRequest", "parse_form_data"]
+__all__ = ["MAX_PART_HEADER_SIZE", "FormDataRequest", "parse_form_data"]
 
 #: Bytes of the body handed to the multipart parser at a time.
 _CHUNK_SIZE = 64 * 1024
@@ -38,6 +39,11 @@ _DISPOSITION_PARAM_RE = re.compile(
     r'[ \t]*;[ \t]*(?:([^\s;="]+)[ \t]*(?:=[ \t]*("(?:[^"\\]|\\.)*"|[^;]*))?)?'
 )
 _QUOTED_PAIR_RE = re.compile(r'\\([\\"])')
+# python-multipart logs each malformed body as a warning before raising. Those are client
+# errors, already answered with a 400, so they go to this logger, whose NullHandler keeps
+# them off stderr unless the application configures logging.
+_multipart_log = logging.getLogger(__name__)
+_multipart_log.addHandler(logging.NullHandler())
 
 
 class FormDataRequest(Protocol):
@@ -114,7 +120,7 @@ def _parse_urlencoded(
             " Send large data as multipart/form-data with a file upload instead."
         )
     # Counted before parsing, so a flood of separators is rejected in one linear scan.
-    if max_form_parts is not None and body.count(b"&") >= max_form_parts:
+    if max_form_parts is not None and body and body.count(b"&") >= max_form_parts:
         raise _too_many_parts(max_form_parts)
     # Latin-1 maps each byte (raw or percent-escaped) to one character and back, so the
     # UTF-8 decoding below sees the exact bytes the client sent.
@@ -230,6 +236,7 @@ class _MultipartReader:
                 "on_end": self._on_end,
             },
         )
+        self._parser.logger = _multipart_log
 
     def feed(self, body: bytes) -> None:
         """Parse the whole body; on any error, close the files created so far."""

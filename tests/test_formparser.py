@@ -145,6 +145,10 @@ def test_urlencoded_fields_up_to_max_form_parts_are_accepted() -> None:
     assert len(form.getlist("a")) == 1000
     with pytest.raises(RequestEntityTooLarge):
         parse_form_data(FakeRequest(b"&".join([b"a=1"] * 1001)))
+    form, _ = parse_form_data(FakeRequest(b"", max_form_parts=0))
+    assert list(form) == []
+    with pytest.raises(RequestEntityTooLarge):
+        parse_form_data(FakeRequest(b"a=1", max_form_parts=0))
 
 
 def test_urlencoded_body_over_form_memory_is_413() -> None:
