@@ -1,0 +1,699 @@
+"""Sessions: the ``session`` objects and the interface that loads and saves them.
+
+The default, :class:`SecureCookieSessionInterface`, keeps the whole session in a
+cookie signed with the application's ``SECRET_KEY``. The client can read the
+data (it is signed, not encrypted) but cannot change it. The cookie format is
+Flask's, so sessions survive a migration from Flask with the same secret key.
+
+To store sessions elsewhere, subclass :class:`SessionInterface` and set
+``app.session_interface`` to an instance of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from base64 import b64decode, b64encode
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from uuid import UUID
+
+from itsdangerous import BadData, URLSafeTimedSerializer
+from markupsafe import Markup
+
+from .datastructures import CallbackDict
+from .http import http_date, parse_date
+
+if TYPE_CHECKING:
+    from .app import Flask
+    from .wrappers import Request, Response
+
+__all__ = [
+    "JSONTag",
+    "NullSession",
+    "PassDict",
+    "PassList",
+    "SecureCookieSession",
+    "SecureCookieSessionInterface",
+    "SessionInterface",
+    "SessionMixin",
+    "TagBytes",
+    "TagDateTime",
+    "TagDict",
+    "TagMarkup",
+    "TagTuple",
+    "TagUUID",
+    "TaggedJSONSerializer",
+    "session_json_serializer",
+]
+
+
+# -- session objects -------------------------------------------------------------
+
+
+class SessionMixin(MutableMapping[str, Any]):
+    """What every session object offers on top of a mutable mapping."""
+
+    #: Whether the session was created in this request (no valid cookie was sent).
+    #: Implementations that cannot tell leave it False.
+    new = False
+
+    #: Whether the session changed. Sessions that do not track changes report True,
+    #: so they are always saved. Set it yourself after changing a mutable value in
+    #: place (``session["cart"].append(item)``), which cannot be detected.
+    modified = True
+
+    #: Whether the session was read or written; the response then varies on ``Cookie``.
+    accessed = True
+
+    @property
+    def permanent(self) -> bool:
+        """Whether the session outlives the browser session (``PERMANENT_SESSION_LIFETIME``)."""
+        return bool(self.get("_permanent", False))
+
+    @permanent.setter
+    def permanent(self, value: bool) -> None:
+        self["_permanent"] = bool(value)
+
+
+class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
+    """A dict that records whether it was read (``accessed``) or changed (``modified``).
+
+    Every way of reading it marks it accessed, including ``in``, ``len()`` and
+    iteration, because a response built from the session differs per client and
+    must carry ``Vary: Cookie`` for caches.
+    """
+
+    modified = False
+    accessed = False
+
+    def __init__(
+        self, initial: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
+    ) -> None:
+        super().__init__(initial, lambda _: self._mark_modified())
+
+    def _mark_modified(self) -> None:
+        self.modified = True
+        self.accessed = True
+
+    def __getitem__(self, key: str) -> Any:
+        self.accessed = True
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().get(key, default)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        self.accessed = True
+        return super().setdefault(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.accessed = True
+        return super().__contains__(key)
+
+    def __len__(self) -> int:
+        self.accessed = True
+        return super().__len__()
+
+    def __iter__(self) -> Iterator[str]:
+        self.accessed = True
+        return super().__iter__()
+
+    def __reversed__(self) -> Iterator[str]:
+        self.accessed = True
+        return super().__reversed__()
+
+    def keys(self) -> Any:
+        self.accessed = True
+        return super().keys()
+
+    def values(self) -> Any:
+        self.accessed = True
+        return super().values()
+
+    def items(self) -> Any:
+        self.accessed = True
+        return super().items()
+
+    def copy(self) -> dict[str, Any]:
+        self.accessed = True
+        return super().copy()
+
+    def __eq__(self, other: object) -> bool:
+        self.accessed = True
+        return super().__eq__(other)
+
+    def __ne__(self, other: object) -> bool:
+        self.accessed = True
+        return super().__ne__(other)
+
+    def __or__(self, other: Any) -> Any:
+        self.accessed = True
+        return super().__or__(other)
+
+    def __ror__(self, other: Any) -> Any:
+        self.accessed = True
+        return super().__ror__(other)
+
+    def __repr__(self) -> str:
+        self.accessed = True
+        return super().__repr__()
+
+
+_NO_SECRET_KEY = (
+    "The session is unavailable because no secret key was set. Set the secret_key on"
+    " the application to something unique and secret."
+)
+
+
+class NullSession(SecureCookieSession):
+    """The session used when no real one can be opened (no secret key).
+
+    Reading works and finds nothing; any change raises a RuntimeError that
+    explains how to fix it.
+    """
+
+    def _fail(self) -> NoReturn:
+        raise RuntimeError(_NO_SECRET_KEY)
+
+    def __setitem__(self, key: str, value: Any) -> NoReturn:
+        self._fail()
+
+    def __delitem__(self, key: str) -> NoReturn:
+        self._fail()
+
+    def clear(self) -> NoReturn:
+        self._fail()
+
+    def pop(self, key: str, default: Any = None) -> NoReturn:
+        self._fail()
+
+    def popitem(self) -> NoReturn:
+        self._fail()
+
+    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._fail()
+
+    def setdefault(self, key: str, default: Any = None) -> NoReturn:
+        self._fail()
+
+    def __ior__(self, other: Any) -> NoReturn:
+        self._fail()
+
+
+# -- the session serializer ------------------------------------------------------
+
+
+class JSONTag(ABC):
+    """How :class:`TaggedJSONSerializer` stores one Python type in JSON.
+
+    A tagged value is stored as ``{key: to_json(value)}``; on loading, a
+    one-item object whose key is a registered tag becomes ``to_python(data)``.
+    Subclass it and call :meth:`TaggedJSONSerializer.register` to add a type.
+    """
+
+    #: The tag, e.g. ``" t"``. The leading space keeps it apart from ordinary keys.
+    #: An empty key means the value is only transformed, never wrapped.
+    key: ClassVar[str] = ""
+
+    def __init__(self, serializer: TaggedJSONSerializer) -> None:
+        self.serializer = serializer
+
+    @abstractmethod
+    def check(self, value: Any) -> bool:
+        """Whether this tag handles ``value``."""
+
+    @abstractmethod
+    def to_json(self, value: Any) -> Any:
+        """Turn ``value`` into JSON-compatible data (without the tag)."""
+
+    @abstractmethod
+    def to_python(self, value: Any) -> Any:
+        """Turn the data :meth:`to_json` produced back into the Python value."""
+
+    def tag(self, value: Any) -> Any:
+        """Return ``value`` as tagged JSON-compatible data."""
+        return {self.key: self.to_json(value)}
+
+
+class TagDict(JSONTag):
+    """A one-item dict whose key looks like a tag, so loading cannot mistake it for one."""
+
+    key = " di"
+
+    def check(self, value: Any) -> bool:
+        return (
+            isinstance(value, dict)
+            and len(value) == 1
+            and next(iter(value)) in self.serializer.tags
+        )
+
+    def to_json(self, value: Any) -> Any:
+        (key, item), *_ = value.items()
+        return {f"{key}__": self.serializer.tag(item)}
+
+    def to_python(self, value: Any) -> Any:
+        (key, item), *_ = value.items()
+        return {key[:-2]: item}
+
+
+class PassDict(JSONTag):
+    """Any other dict: its values are tagged, the dict itself is not."""
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, dict)
+
+    def to_json(self, value: Any) -> Any:
+        return {key: self.serializer.tag(item) for key, item in value.items()}
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    tag = to_json
+
+
+class TagTuple(JSONTag):
+    """A tuple, stored as a list of tagged items."""
+
+    key = " t"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, tuple)
+
+    def to_json(self, value: Any) -> Any:
+        return [self.serializer.tag(item) for item in value]
+
+    def to_python(self, value: Any) -> Any:
+        return tuple(value)
+
+
+class PassList(JSONTag):
+    """A list: its items are tagged, the list itself is not."""
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, list)
+
+    def to_json(self, value: Any) -> Any:
+        return [self.serializer.tag(item) for item in value]
+
+    def to_python(self, value: Any) -> Any:
+        return value
+
+    tag = to_json
+
+
+class TagBytes(JSONTag):
+    """Bytes, stored as base64."""
+
+    key = " b"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, bytes)
+
+    def to_json(self, value: Any) -> Any:
+        return b64encode(value).decode("ascii")
+
+    def to_python(self, value: Any) -> Any:
+        return b64decode(value, validate=True)
+
+
+class TagMarkup(JSONTag):
+    """Anything with ``__html__`` (such as :class:`~markupsafe.Markup`), loaded as Markup."""
+
+    key = " m"
+
+    def check(self, value: Any) -> bool:
+        return callable(getattr(value, "__html__", None))
+
+    def to_json(self, value: Any) -> Any:
+        return str(value.__html__())
+
+    def to_python(self, value: Any) -> Any:
+        return Markup(value)
+
+
+class TagUUID(JSONTag):
+    """A :class:`~uuid.UUID`, stored as its hex string."""
+
+    key = " u"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, UUID)
+
+    def to_json(self, value: Any) -> Any:
+        return value.hex
+
+    def to_python(self, value: Any) -> Any:
+        return UUID(value)
+
+
+class TagDateTime(JSONTag):
+    """A datetime, stored as an HTTP date (whole seconds, UTC; naive means UTC)."""
+
+    key = " d"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, datetime)
+
+    def to_json(self, value: Any) -> Any:
+        return http_date(value)
+
+    def to_python(self, value: Any) -> Any:
+        parsed = parse_date(value)
+        if parsed is None:
+            raise ValueError(f"{value!r} is not an HTTP date.")
+        return parsed
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, date):
+        return http_date(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    raise TypeError(
+        f"Object of type {type(value).__name__} cannot be stored in the session. Store"
+        " JSON values (str, int, float, bool, None, list, dict) or a tuple, bytes,"
+        " Markup, UUID or datetime, or register a JSONTag for it."
+    )
+
+
+class TaggedJSONSerializer:
+    """Compact JSON that round-trips the types sessions commonly hold.
+
+    Besides JSON's own types it keeps tuple, bytes, Markup, UUID and datetime
+    values, and dicts whose only key looks like a tag. Dates become HTTP date
+    strings and Decimals strings.
+    """
+
+    #: Tag classes registered on every new serializer, tried in this order.
+    default_tags: ClassVar[list[type[JSONTag]]] = [
+        TagDict,
+        PassDict,
+        TagTuple,
+        PassList,
+        TagBytes,
+        TagMarkup,
+        TagUUID,
+        TagDateTime,
+    ]
+
+    def __init__(self) -> None:
+        self.tags: dict[str, JSONTag] = {}
+        self.order: list[JSONTag] = []
+        for tag_class in self.default_tags:
+            self.register(tag_class)
+
+    def register(
+        self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
+    ) -> None:
+        """Add a tag. ``index`` places it in the checking order (default: last).
+
+        A key that is already registered raises ValueError unless ``force`` is true.
+        """
+        tag = tag_class(self)
+        if tag.key:
+            if tag.key in self.tags and not force:
+                raise ValueError(
+                    f"The tag {tag.key!r} is already registered; pass force=True to replace it."
+                )
+            self.tags[tag.key] = tag
+        if index is None:
+            self.order.append(tag)
+        else:
+            self.order.insert(index, tag)
+
+    def tag(self, value: Any) -> Any:
+        """Return ``value`` as JSON-compatible data, tagging the types that need it."""
+        for tag in self.order:
+            if tag.check(value):
+                return tag.tag(value)
+        return value
+
+    def untag(self, value: dict[str, Any]) -> Any:
+        """Turn one decoded JSON object back into the value it tags (if it is a tag)."""
+        if len(value) != 1:
+            return value
+        key = next(iter(value))
+        tag = self.tags.get(key)
+        if tag is None:
+            return value
+        return tag.to_python(value[key])
+
+    def dumps(self, value: Any) -> str:
+        """Serialize ``value`` to a compact JSON string."""
+        return json.dumps(self.tag(value), separators=(",", ":"), default=_json_default)
+
+    def loads(self, value: str | bytes) -> Any:
+        """Load a string made by :meth:`dumps`, restoring the tagged types."""
+        return json.loads(value, object_hook=self.untag)
+
+
+#: The serializer the default session interface uses.
+session_json_serializer = TaggedJSONSerializer()
+
+
+# -- session interfaces ----------------------------------------------------------
+
+
+def _session_lifetime(app: Flask) -> timedelta:
+    value = app.config["PERMANENT_SESSION_LIFETIME"]
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    raise TypeError(
+        "PERMANENT_SESSION_LIFETIME must be a timedelta or a number of seconds,"
+        f" not {type(value).__name__}."
+    )
+
+
+def _add_vary_cookie(response: Response) -> None:
+    """Add ``Cookie`` to the response's ``Vary`` header, keeping what is there."""
+    headers = response.headers
+    existing = [
+        token.strip()
+        for line in headers.getlist("Vary")
+        for token in line.split(",")
+        if token.strip()
+    ]
+    lowered = {token.lower() for token in existing}
+    if "cookie" in lowered or "*" in lowered:
+        return
+    headers.set("Vary", ", ".join([*existing, "Cookie"]))
+
+
+class SessionInterface(ABC):
+    """How the application opens a session from a request and saves it on the response.
+
+    Subclasses implement :meth:`open_session` and :meth:`save_session`; the
+    ``get_cookie_*`` helpers read the ``SESSION_COOKIE_*`` settings so every
+    implementation honours them. ``save_session`` may be ``async def``.
+    """
+
+    #: What :meth:`make_null_session` creates.
+    null_session_class: type[SessionMixin] = NullSession
+
+    #: Whether the session data is pickled (never the case here; kept for extensions).
+    pickle_based = False
+
+    def make_null_session(self, app: Flask) -> SessionMixin:
+        """The session used when :meth:`open_session` returns None.
+
+        It can be read but raises a RuntimeError about the secret key when changed.
+        """
+        return self.null_session_class()
+
+    def is_null_session(self, obj: object) -> bool:
+        """Whether ``obj`` is a null session (which is never saved)."""
+        return isinstance(obj, self.null_session_class)
+
+    def get_cookie_name(self, app: Flask) -> str:
+        """The cookie's name (``SESSION_COOKIE_NAME``)."""
+        name: str = app.config["SESSION_COOKIE_NAME"]
+        return name
+
+    def get_cookie_domain(self, app: Flask) -> str | None:
+        """The cookie's ``Domain`` (``SESSION_COOKIE_DOMAIN``); None for the current host only."""
+        domain: str | None = app.config["SESSION_COOKIE_DOMAIN"]
+        return domain or None
+
+    def get_cookie_path(self, app: Flask) -> str:
+        """The cookie's ``Path``: ``SESSION_COOKIE_PATH``, else ``APPLICATION_ROOT``."""
+        path: str = app.config["SESSION_COOKIE_PATH"] or app.config["APPLICATION_ROOT"]
+        return path
+
+    def get_cookie_httponly(self, app: Flask) -> bool:
+        """Whether scripts are kept from reading the cookie (``SESSION_COOKIE_HTTPONLY``)."""
+        return bool(app.config["SESSION_COOKIE_HTTPONLY"])
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Whether the cookie is sent over HTTPS only (``SESSION_COOKIE_SECURE``)."""
+        return bool(app.config["SESSION_COOKIE_SECURE"])
+
+    def get_cookie_samesite(self, app: Flask) -> str | None:
+        """The cookie's ``SameSite`` value (``SESSION_COOKIE_SAMESITE``)."""
+        samesite: str | None = app.config["SESSION_COOKIE_SAMESITE"]
+        return samesite
+
+    def get_cookie_partitioned(self, app: Flask) -> bool:
+        """Whether the cookie is partitioned, CHIPS (``SESSION_COOKIE_PARTITIONED``)."""
+        return bool(app.config["SESSION_COOKIE_PARTITIONED"])
+
+    def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
+        """When the cookie expires: now + ``PERMANENT_SESSION_LIFETIME`` for permanent
+        sessions, None (end of the browser session) otherwise.
+        """
+        if session.permanent:
+            return datetime.now(timezone.utc) + _session_lifetime(app)
+        return None
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        """Whether to send the cookie: the session changed, or it is permanent and
+        ``SESSION_REFRESH_EACH_REQUEST`` asks for its expiry to be renewed.
+        """
+        return session.modified or (
+            session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
+        )
+
+    @abstractmethod
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        """Load the session for ``request``. Return None when sessions are unavailable
+        (the application then uses :meth:`make_null_session`).
+
+        Called the first time the request touches the session; must not raise for
+        bad client data.
+        """
+
+    @abstractmethod
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> Any:
+        """Store ``session`` and set whatever cookie the response needs.
+
+        Called after the ``after_request`` functions, only for a session the request
+        opened and that is not a null session. May return an awaitable.
+        """
+
+
+def _to_bytes(key: str | bytes) -> bytes:
+    return key.encode() if isinstance(key, str) else key
+
+
+def _sha1(data: bytes = b"") -> Any:
+    # Looked up on use so interpreters built without SHA-1 can still import this module.
+    return hashlib.sha1(data)
+
+
+class SecureCookieSessionInterface(SessionInterface):
+    """Sessions stored in a cookie signed with ``SECRET_KEY`` (the default).
+
+    New cookies are signed with ``SECRET_KEY`` only; cookies signed with a key in
+    ``SECRET_KEY_FALLBACKS`` are still accepted, so keys can be rotated. A cookie
+    that is tampered with, expired or unreadable gives a new, empty session.
+    The data is readable by the client: do not store secrets in it. Browsers
+    drop cookies over about 4 kB, so keep the session small.
+    """
+
+    #: Salt mixed into the signing key, separating session cookies from other signed data.
+    salt = "cookie-session"
+    #: Hash function for the signature.
+    digest_method = staticmethod(_sha1)
+    #: How the signing key is derived from the secret key (itsdangerous's ``key_derivation``).
+    key_derivation = "hmac"
+    #: Turns the session into a string and back.
+    serializer: Any = session_json_serializer
+    #: What :meth:`open_session` creates.
+    session_class: type[SecureCookieSession] = SecureCookieSession
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """The itsdangerous serializer for ``app``, or None when it has no secret key."""
+        secret_key = app.secret_key
+        if not secret_key:
+            return None
+        # itsdangerous signs with the last key and verifies from the last to the first:
+        # the current key signs, and is tried before the fallbacks in their given order.
+        fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or []
+        keys = [_to_bytes(key) for key in reversed(fallbacks) if key]
+        keys.append(_to_bytes(secret_key))
+        return URLSafeTimedSerializer(
+            keys,
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={
+                "key_derivation": self.key_derivation,
+                "digest_method": self.digest_method,
+            },
+        )
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """Load the session from the request's cookie; None without a secret key."""
+        signer = self.get_signing_serializer(app)
+        if signer is None:
+            return None
+        value = request.cookies.get(self.get_cookie_name(app))
+        if not value:
+            return self._new_session()
+        max_age = int(_session_lifetime(app).total_seconds())
+        try:
+            data = signer.loads(value, max_age=max_age)
+        except (BadData, ValueError, TypeError):
+            return self._new_session()
+        if not isinstance(data, dict):
+            return self._new_session()
+        return self.session_class(data)
+
+    def _new_session(self) -> SecureCookieSession:
+        session = self.session_class()
+        session.new = True
+        return session
+
+    def save_session(self, app: Flask, session: SessionMixin, response: Response) -> None:
+        """Set, refresh or delete the session cookie, adding ``Vary: Cookie`` when the
+        session was read or the cookie is sent.
+        """
+        # Read the flag first: the checks below read the session themselves.
+        if session.accessed:
+            _add_vary_cookie(response)
+
+        name = self.get_cookie_name(app)
+        domain = self.get_cookie_domain(app)
+        path = self.get_cookie_path(app)
+        secure = self.get_cookie_secure(app)
+        partitioned = self.get_cookie_partitioned(app)
+        samesite = self.get_cookie_samesite(app)
+        httponly = self.get_cookie_httponly(app)
+
+        if not session:
+            if session.modified:
+                response.delete_cookie(
+                    name,
+                    domain=domain,
+                    path=path,
+                    secure=secure,
+                    partitioned=partitioned,
+                    samesite=samesite,
+                    httponly=httponly,
+                )
+                _add_vary_cookie(response)
+            return
+
+        if not self.should_set_cookie(app, session):
+            return
+
+        signer = self.get_signing_serializer(app)
+        if signer is None:
+            raise RuntimeError(_NO_SECRET_KEY)
+        response.set_cookie(
+            name,
+            signer.dumps(dict(session)),
+            expires=self.get_expiration_time(app, session),
+            httponly=httponly,
+            domain=domain,
+            path=path,
+            secure=secure,
+            partitioned=partitioned,
+            samesite=samesite,
+        )
+        _add_vary_cookie(response)
