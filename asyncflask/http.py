@@ -198,6 +198,12 @@ def _decode_ext_value(value: str) -> str:
     return unquote(encoded, encoding, "replace")
 
 
+def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where ``pattern`` stops matching at ``pos`` (``pos`` itself if it does not match)."""
+    match = pattern.match(text, pos)
+    return pos if match is None else match.end()
+
+
 def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
     """Split a header such as ``Content-Type`` into its value and parameters.
 
@@ -217,7 +223,7 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
     size = len(rest)
     pos = 0
     while True:
-        pos = _SKIP_RE.match(rest, pos).end()  # type: ignore[union-attr]
+        pos = _match_end(_SKIP_RE, rest, pos)
         if pos >= size:
             break
         match = _OPTION_KEY_RE.match(rest, pos)
@@ -227,17 +233,17 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
             pos = size if end < 0 else end
             continue
         key = match.group().lower()
-        pos = _SPACE_RE.match(rest, match.end()).end()  # type: ignore[union-attr]
+        pos = _match_end(_SPACE_RE, rest, match.end())
         if pos >= size or rest[pos] != "=":
             continue
-        pos = _SPACE_RE.match(rest, pos + 1).end()  # type: ignore[union-attr]
+        pos = _match_end(_SPACE_RE, rest, pos + 1)
         if pos < size and rest[pos] == '"':
             pos += 1
             chunks: list[str] = []
             while True:
-                run = _QUOTED_RUN_RE.match(rest, pos)
-                chunks.append(run.group())  # type: ignore[union-attr]
-                pos = run.end()  # type: ignore[union-attr]
+                end = _match_end(_QUOTED_RUN_RE, rest, pos)
+                chunks.append(rest[pos:end])
+                pos = end
                 if pos >= size:
                     break
                 if rest[pos] == '"':
