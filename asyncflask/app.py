@@ -1,0 +1,765 @@
+"""The application object and its request pipeline.
+
+``asgi_app`` → ``full_dispatch_request`` → ``preprocess_request`` →
+``dispatch_request`` → ``finalize_request`` → ``make_response`` →
+``process_response`` → send → teardown. One async pipeline serves sync and
+async user code: sync callables run in worker threads, async ones on the loop.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from itertools import chain
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sniffio
+
+from .concurrency import SyncRunner, is_async_callable
+from .config import Config, ConfigAttribute
+from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .exceptions import (
+    BadRequest,
+    BadRequestKeyError,
+    HTTPException,
+    InternalServerError,
+    RequestRedirect,
+)
+from .globals import _cv_context
+from .json.provider import DefaultJSONProvider, JSONProvider
+from .lifespan import Lifespan
+from .logging import create_logger
+from .routing import BuildError, Map, Rule
+from .scaffold import F, Scaffold, endpoint_from_view_func
+from .sending import send_response
+from .typing import Receive, Scope, Send
+from .urls import has_invalid_percent_encoding
+from .wrappers import Request, Response
+from .wrappers.request import DEFAULT_MAX_CONTENT_LENGTH
+
+if TYPE_CHECKING:
+    import logging
+
+    from .sessions import SessionMixin
+    from .testing import FlaskClient
+
+T = TypeVar("T")
+_BODY_OPTIONS = ("max_content_length", "max_form_memory_size", "max_form_parts")
+#: Multipart bodies larger than this are parsed in a worker thread (spooling may touch disk).
+_THREADED_FORM_THRESHOLD = 64 * 1024
+
+
+class _RouteOptions:
+    """What the pipeline needs to know about a rule beyond matching it."""
+
+    __slots__ = ("limits", "stream_request")
+
+    def __init__(self, stream_request: bool, limits: dict[str, int | None]) -> None:
+        self.stream_request = stream_request
+        self.limits = limits
+
+
+class Flask(Scaffold):
+    """An ASGI application with Flask's API.
+
+    ``app = Flask(__name__)``, decorate views with ``@app.route(...)``, and serve
+    it with ``uvicorn module:app``. Views, hooks and error handlers may be
+    ``def`` or ``async def``.
+    """
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    app_ctx_globals_class = _AppCtxGlobals
+    config_class = Config
+    url_rule_class = Rule
+    url_map_class = Map
+    test_client_class: type[FlaskClient] | None = None
+
+    testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
+    secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
+    debug: ConfigAttribute[bool] = ConfigAttribute("DEBUG")
+
+    default_config: dict[str, Any] = {
+        "DEBUG": False,
+        "TESTING": False,
+        "PROPAGATE_EXCEPTIONS": None,
+        "SECRET_KEY": None,
+        "SECRET_KEY_FALLBACKS": None,
+        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+        "USE_X_SENDFILE": False,
+        "SERVER_NAME": None,
+        "APPLICATION_ROOT": "/",
+        "SESSION_COOKIE_NAME": "session",
+        "SESSION_COOKIE_DOMAIN": None,
+        "SESSION_COOKIE_PATH": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SECURE": False,
+        "SESSION_COOKIE_PARTITIONED": False,
+        "SESSION_COOKIE_SAMESITE": None,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "MAX_CONTENT_LENGTH": DEFAULT_MAX_CONTENT_LENGTH,
+        "MAX_FORM_MEMORY_SIZE": 500_000,
+        "MAX_FORM_PARTS": 1_000,
+        "BODY_TIMEOUT": 60,
+        "SEND_FILE_MAX_AGE_DEFAULT": None,
+        "TRAP_BAD_REQUEST_ERRORS": None,
+        "TRAP_HTTP_EXCEPTIONS": False,
+        "EXPLAIN_TEMPLATE_LOADING": False,
+        "PREFERRED_URL_SCHEME": "http",
+        "TEMPLATES_AUTO_RELOAD": None,
+        "MAX_COOKIE_SIZE": 4093,
+        "PROVIDE_AUTOMATIC_OPTIONS": True,
+        "TRUSTED_HOSTS": None,
+        "SYNC_THREAD_LIMIT": 64,
+    }
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        static_host: str | None = None,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(
+            import_name,
+            static_folder=static_folder,
+            static_url_path=static_url_path,
+            template_folder=template_folder,
+            root_path=root_path,
+        )
+        self.instance_path = instance_path or os.path.join(self.root_path, "instance")
+        self.config = self.config_class(
+            self.instance_path if instance_relative_config else self.root_path,
+            self.default_config,
+        )
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_map = self.url_map_class()
+        self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
+        self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
+        self.before_serving_funcs: list[Callable[[], Any]] = []
+        self.while_serving_funcs: list[Callable[[], Any]] = []
+        self.after_serving_funcs: list[Callable[[], Any]] = []
+        self.extensions: dict[str, Any] = {}
+        self.blueprints: dict[str, Any] = {}
+        self._route_options: dict[Rule, _RouteOptions] = {}
+        self._async_cache: dict[Callable[..., Any], bool] = {}
+        self._sync_runner: SyncRunner | None = None
+        self._lifespan = Lifespan(self)
+        self._logger: logging.Logger | None = None
+
+    # -- identity -------------------------------------------------------------
+
+    @functools.cached_property
+    def name(self) -> str:  # type: ignore[override]
+        """The application's name: the import name, or the script's name when run directly."""
+        if self.import_name == "__main__":
+            fn = getattr(sys.modules["__main__"], "__file__", None)
+            if fn is None:
+                return "__main__"
+            return os.path.splitext(os.path.basename(fn))[0]
+        return self.import_name
+
+    @property
+    def logger(self) -> logging.Logger:
+        """The ``logging`` logger named after the app; DEBUG level in debug mode."""
+        if self._logger is None:
+            self._logger = create_logger(self)
+        return self._logger
+
+    @property
+    def propagate_exceptions(self) -> bool:
+        """Whether unhandled exceptions propagate (``PROPAGATE_EXCEPTIONS``, else ``TESTING``)."""
+        rv = self.config["PROPAGATE_EXCEPTIONS"]
+        if rv is not None:
+            return bool(rv)
+        return bool(self.testing)
+
+    @property
+    def _sync(self) -> SyncRunner:
+        runner = self._sync_runner
+        if runner is None:
+            runner = self._sync_runner = SyncRunner(int(self.config["SYNC_THREAD_LIMIT"]))
+        return runner
+
+    def _is_async(self, func: Callable[..., Any]) -> bool:
+        try:
+            return self._async_cache[func]
+        except KeyError:
+            result = self._async_cache[func] = is_async_callable(func)
+            return result
+        except TypeError:
+            return is_async_callable(func)
+
+    async def _call(self, func: Callable[..., T], *args: Any) -> T:
+        if self._is_async(func):
+            return await func(*args)  # type: ignore[no-any-return,misc]
+        return await self._sync.run(func, *args)
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Return ``func`` unchanged (sync callables are run in threads by the pipeline)."""
+        return func
+
+    # -- registration ---------------------------------------------------------
+
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register ``view_func`` for ``rule`` under ``endpoint`` (the function name by default)."""
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError("add_url_rule() needs an endpoint or a view function.")
+            endpoint = endpoint_from_view_func(view_func)
+        options["endpoint"] = endpoint
+        websocket = bool(options.get("websocket", False))
+        stream_request = bool(options.pop("stream_request", False))
+        limits = {key: options.pop(key) for key in _BODY_OPTIONS if key in options}
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError(
+                "Allowed methods must be a list of strings, for example: @app.route(..., methods=[\"POST\"])"
+            )
+        methods = {item.upper() for item in methods}
+        required = set(getattr(view_func, "required_methods", ()))
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            if "OPTIONS" not in methods and self.config["PROVIDE_AUTOMATIC_OPTIONS"]:
+                provide_automatic_options = True
+                required.add("OPTIONS")
+            else:
+                provide_automatic_options = False
+        methods |= required
+        if websocket:
+            methods = set()
+            provide_automatic_options = False
+        rule_obj = self.url_rule_class(rule, methods=methods or None, **options)
+        rule_obj.provide_automatic_options = provide_automatic_options
+        self.url_map.add(rule_obj)
+        if stream_request or limits:
+            self._route_options[rule_obj] = _RouteOptions(stream_request, limits)
+        if view_func is not None:
+            old = self.view_functions.get(endpoint)
+            if old is not None and old != view_func:
+                raise AssertionError(
+                    "View function mapping is overwriting an existing endpoint function:"
+                    f" {endpoint}"
+                )
+            self.view_functions[endpoint] = view_func
+
+    def teardown_appcontext(self, f: F) -> F:
+        """Run ``f(error)`` when an application context ends (after every request too)."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    def before_serving(self, f: F) -> F:
+        """Run ``f`` once when the server starts, before it accepts requests."""
+        self.before_serving_funcs.append(f)
+        return f
+
+    def while_serving(self, f: F) -> F:
+        """Register a generator function: code before its ``yield`` runs at startup, after it at shutdown."""
+        self.while_serving_funcs.append(f)
+        return f
+
+    def after_serving(self, f: F) -> F:
+        """Run ``f`` once when the server shuts down."""
+        self.after_serving_funcs.append(f)
+        return f
+
+    # -- contexts -------------------------------------------------------------
+
+    def app_context(self) -> AppContext:
+        """A new application context: ``with app.app_context():`` or ``async with``."""
+        return AppContext(self)
+
+    def request_context(self, scope: Scope, receive: Receive | None = None) -> RequestContext:
+        """A request context for an ASGI scope."""
+        return RequestContext(self, self.request_class(scope, receive, self))
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
+        """A request context built like a test client request (path, method, data, headers...)."""
+        from .testing import build_test_request
+
+        request = build_test_request(self, *args, **kwargs)
+        return RequestContext(self, request)
+
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
+        """An async test client; ``async with app.test_client() as client:`` also runs lifespan hooks."""
+        from .testing import FlaskClient
+
+        cls = self.test_client_class or FlaskClient
+        return cls(self, use_cookies=use_cookies, **kwargs)
+
+    # -- ASGI -----------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.asgi_app(scope, receive, send)
+
+    async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI application itself; wrap it in middleware with ``app.asgi_app = M(app.asgi_app)``."""
+        kind = scope["type"]
+        if kind == "http":
+            await self.handle_http(scope, receive, send)
+        elif kind == "websocket":
+            from .websockets import handle_websocket
+
+            await handle_websocket(self, scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+        else:
+            raise ValueError(f"asyncflask cannot serve ASGI scope type {kind!r}.")
+
+    async def startup(self) -> None:
+        """Run the startup hooks (the server's lifespan does this; so does ``async with client``)."""
+        await self._lifespan.startup()
+
+    async def shutdown(self) -> None:
+        """Run the shutdown hooks."""
+        await self._lifespan.shutdown()
+
+    async def handle_http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one HTTP request: dispatch, send the response, tear down."""
+        request = self.request_class(scope, receive, self)
+        ctx = RequestContext(self, request)
+        token = _cv_context.set(ctx)
+        ctx._tokens.append(token)
+        error: BaseException | None = None
+        try:
+            try:
+                response = await self.full_dispatch_request(ctx)
+            except Exception as e:
+                error = e
+                response = await self.handle_exception(ctx, e)
+            try:
+                await send_response(
+                    response,
+                    receive,
+                    send,
+                    head=request.method == "HEAD",
+                    sync_runner=self._sync,
+                )
+            except Exception as e:
+                if self.propagate_exceptions:
+                    raise
+                self.logger.error(
+                    "Exception while sending the response to %s [%s]",
+                    _printable(request.path),
+                    request.method,
+                    exc_info=e,
+                )
+            finally:
+                if response._on_close:
+                    await self._sync.run(response.close)
+        except BaseException as e:
+            error = e
+            raise
+        finally:
+            try:
+                await ctx._teardown(error)
+            finally:
+                ctx._tokens.pop()
+                _cv_context.reset(token)
+
+    # -- the request pipeline -------------------------------------------------
+
+    def match_request(self, request: Request) -> None:
+        """Match the request against the URL map; a failure is kept in ``routing_exception``."""
+        path = request.path
+        try:
+            if path[:1] != "/":
+                raise BadRequest("The request path must start with '/'.")
+            raw_path = request.scope.get("raw_path")
+            if raw_path and has_invalid_percent_encoding(raw_path):
+                raise BadRequest("The request path contains invalid percent-encoding.")
+            request.url_rule, request.view_args = self.url_map.match(path, request.method)
+        except RequestRedirect as e:
+            location = request.root_path + e.new_url
+            if request.query_string:
+                location = f"{location}?{request.query_string.decode('latin-1')}"
+            request.routing_exception = RequestRedirect(location)
+        except HTTPException as e:
+            request.routing_exception = e
+
+    async def full_dispatch_request(self, ctx: RequestContext) -> Response:
+        """Route, read the body, run ``before_request`` hooks and the view, and build the response."""
+        request = ctx.request
+        assert request is not None
+        try:
+            self.match_request(request)
+            rule = request.url_rule
+            if rule is not None:
+                await self._read_body(request, rule)
+            rv = await self.preprocess_request(ctx)
+            if rv is None:
+                rv = await self.dispatch_request(ctx)
+        except Exception as e:
+            rv = await self.handle_user_exception(ctx, e)
+        return await self.finalize_request(ctx, rv)
+
+    async def _read_body(self, request: Request, rule: Rule) -> None:
+        options = self._route_options.get(rule)
+        if options is not None:
+            for key, value in options.limits.items():
+                setattr(request, key, value)
+            if options.stream_request:
+                return
+        body = await request.load_body()
+        if len(body) > _THREADED_FORM_THRESHOLD and request.mimetype == "multipart/form-data":
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(lambda: request.form)
+
+    async def preprocess_request(self, ctx: RequestContext) -> Any:
+        """Run URL value preprocessors and ``before_request`` hooks; a non-None hook result is returned."""
+        request = ctx.request
+        assert request is not None
+        names: Iterable[str | None] = (None, *reversed(request.blueprints))
+        if self.url_value_preprocessors:
+            for name in names:
+                for func in self.url_value_preprocessors.get(name, ()):
+                    await self._call(func, request.endpoint, request.view_args)
+        if self.before_request_funcs:
+            for name in names:
+                for func in self.before_request_funcs.get(name, ()):
+                    rv = await self._call(func)
+                    if rv is not None:
+                        return rv
+        return None
+
+    async def dispatch_request(self, ctx: RequestContext) -> Any:
+        """Call the view of the matched rule (or answer OPTIONS automatically)."""
+        request = ctx.request
+        assert request is not None
+        if request.routing_exception is not None:
+            raise request.routing_exception
+        rule = request.url_rule
+        assert rule is not None
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return self.make_default_options_response(ctx)
+        view = self.view_functions[rule.endpoint]
+        view_args = request.view_args or {}
+        if self._is_async(view):
+            return await view(**view_args)
+        return await self._sync.run(functools.partial(view, **view_args))
+
+    def make_default_options_response(self, ctx: RequestContext) -> Response:
+        """An empty response whose ``Allow`` header lists the methods of the path."""
+        request = ctx.request
+        assert request is not None
+        methods = self.url_map.allowed_methods(request.path)
+        response = self.response_class()
+        response.headers["Allow"] = ", ".join(sorted(methods))
+        return response
+
+    async def finalize_request(
+        self, ctx: RequestContext, rv: Any, from_error_handler: bool = False
+    ) -> Response:
+        """Turn ``rv`` into a response and run the ``after_request`` functions on it."""
+        response = self.make_response(rv)
+        try:
+            response = await self.process_response(ctx, response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception(
+                "Request finalizing failed with an error while handling an error"
+            )
+        return response
+
+    def make_response(self, rv: Any) -> Response:
+        """Convert a view's return value into a response (see ``asyncflask.coerce``)."""
+        from .coerce import coerce_response
+
+        ctx = _cv_context.get(None)
+        endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
+        return coerce_response(rv, self.response_class, self.json, endpoint)
+
+    async def process_response(self, ctx: RequestContext, response: Response) -> Response:
+        """Run ``after_this_request`` and ``after_request`` functions, then save the session."""
+        request = ctx.request
+        assert request is not None
+        for func in ctx._after_request_functions:
+            response = await self._call(func, response)
+        if self.after_request_funcs:
+            for name in chain(request.blueprints, (None,)):
+                for func in reversed(self.after_request_funcs.get(name, ())):
+                    response = await self._call(func, response)
+        session = ctx._session
+        if session is not None:
+            await self._save_session(ctx, session, response)
+        return response
+
+    # -- errors ---------------------------------------------------------------
+
+    def trap_http_exception(self, e: Exception) -> bool:
+        """Whether an HTTP exception should propagate like an unhandled one (debugging aid)."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+            return True
+        if trap_bad_request:
+            return isinstance(e, BadRequest)
+        return False
+
+    async def handle_http_exception(self, ctx: RequestContext, e: HTTPException) -> Any:
+        """Find and call the handler for an HTTP error; without one the error is the response."""
+        if e.code is None or isinstance(e, RequestRedirect):
+            return e
+        from .errorhandlers import find_handler
+
+        request = ctx.request
+        blueprints = request.blueprints if request is not None else []
+        handler = find_handler(self.error_handler_spec, e, blueprints)
+        if handler is None:
+            return e
+        return await self._call(handler, e)
+
+    async def handle_user_exception(self, ctx: RequestContext, e: Exception) -> Any:
+        """Handle an exception from routing, hooks or the view; re-raise it when nothing handles it."""
+        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
+            return await self.handle_http_exception(ctx, e)
+        from .errorhandlers import find_handler
+
+        request = ctx.request
+        blueprints = request.blueprints if request is not None else []
+        handler = find_handler(self.error_handler_spec, e, blueprints)
+        if handler is None:
+            raise e
+        return await self._call(handler, e)
+
+    async def handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
+        """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
+        if self.propagate_exceptions:
+            raise e
+        self.log_exception(ctx, (type(e), e, e.__traceback__))
+        server_error = InternalServerError(original_exception=e)
+        from .errorhandlers import find_handler
+
+        request = ctx.request
+        blueprints = request.blueprints if request is not None else []
+        handler = find_handler(self.error_handler_spec, server_error, blueprints)
+        rv: Any = server_error
+        if handler is not None:
+            rv = await self._call(handler, server_error)
+        elif self.debug and _is_loopback(request):
+            rv = self.response_class(_traceback_page(e), status=500)
+        return await self.finalize_request(ctx, rv, from_error_handler=True)
+
+    def log_exception(
+        self,
+        ctx: RequestContext,
+        exc_info: tuple[type[BaseException], BaseException, TracebackType | None],
+    ) -> None:
+        """Log an unhandled exception with the request path and method."""
+        request = ctx.request
+        where = f"{_printable(request.path)} [{request.method}]" if request else "?"
+        self.logger.error("Exception on %s", where, exc_info=exc_info)
+
+    # -- teardown -------------------------------------------------------------
+
+    async def do_teardown_request(self, ctx: AppContext, exc: BaseException | None) -> None:
+        """Run every ``teardown_request`` function (last registered first), even if one fails."""
+        request = ctx.request
+        if not self.teardown_request_funcs or request is None:
+            return
+        funcs = [
+            func
+            for name in chain(request.blueprints, (None,))
+            for func in reversed(self.teardown_request_funcs.get(name, ()))
+        ]
+        await self._run_teardowns(funcs, exc)
+
+    async def do_teardown_appcontext(self, ctx: AppContext, exc: BaseException | None) -> None:
+        """Run every ``teardown_appcontext`` function (last registered first), even if one fails."""
+        if self.teardown_appcontext_funcs:
+            await self._run_teardowns(list(reversed(self.teardown_appcontext_funcs)), exc)
+
+    async def _run_teardowns(
+        self, funcs: list[Callable[[BaseException | None], Any]], exc: BaseException | None
+    ) -> None:
+        first_error: Exception | None = None
+        for func in funcs:
+            try:
+                await self._call(func, exc)
+            except Exception as e:
+                self.logger.exception("Teardown function %r failed", func)
+                if first_error is None:
+                    first_error = e
+        if first_error is not None and self.propagate_exceptions:
+            raise first_error
+
+    def _teardown_sync(
+        self, ctx: AppContext, exc: BaseException | None, request: bool = False
+    ) -> None:
+        funcs: list[Callable[[BaseException | None], Any]] = []
+        if request and ctx.request is not None:
+            funcs.extend(
+                func
+                for name in chain(ctx.request.blueprints, (None,))
+                for func in reversed(self.teardown_request_funcs.get(name, ()))
+            )
+        funcs.extend(reversed(self.teardown_appcontext_funcs))
+        first_error: Exception | None = None
+        for func in funcs:
+            try:
+                if self._is_async(func):
+                    _run_coroutine_blocking(func, exc)
+                else:
+                    func(exc)
+            except Exception as e:
+                if first_error is None:
+                    first_error = e
+        if first_error is not None:
+            raise first_error
+
+    # -- sessions -------------------------------------------------------------
+
+    @property
+    def session_interface(self) -> Any:
+        """How sessions are loaded and saved; ``None`` until the sessions module provides one."""
+        return getattr(self, "_session_interface", None)
+
+    @session_interface.setter
+    def session_interface(self, value: Any) -> None:
+        self._session_interface = value
+
+    def _open_session_sync(self, ctx: AppContext) -> SessionMixin | None:
+        interface = self.session_interface
+        if interface is None:
+            return None
+        request = ctx.request if ctx.request is not None else ctx.websocket
+        session: SessionMixin | None = interface.open_session(self, request)
+        if session is None:
+            session = interface.make_null_session(self)
+        return session
+
+    async def _save_session(
+        self, ctx: RequestContext, session: SessionMixin, response: Response
+    ) -> None:
+        interface = self.session_interface
+        if interface is None or interface.is_null_session(session):
+            return
+        result = interface.save_session(self, session, response)
+        if hasattr(result, "__await__"):
+            await result
+
+    # -- URLs -----------------------------------------------------------------
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Run the ``url_defaults`` functions of the app and of the endpoint's blueprints."""
+        if not self.url_default_functions:
+            return
+        names: list[str | None] = [None]
+        if "." in endpoint:
+            parts = endpoint.split(".")[:-1]
+            names.extend(".".join(parts[: i + 1]) for i in range(len(parts)))
+        for name in names:
+            for func in self.url_default_functions.get(name, ()):
+                func(endpoint, values)
+
+    def handle_url_build_error(
+        self, error: BuildError, endpoint: str, values: dict[str, Any]
+    ) -> str:
+        """Give ``url_build_error_handlers`` a chance to build the URL; re-raise otherwise."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise
+        raise error
+
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """Build the URL of ``endpoint``; see ``asyncflask.url_for``."""
+        from .urlbuilding import build_url
+
+        return build_url(
+            self,
+            endpoint,
+            anchor=_anchor,
+            method=_method,
+            scheme=_scheme,
+            external=_external,
+            values=values,
+        )
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response to ``location``; see ``asyncflask.redirect``."""
+        from .helpers import _redirect_response
+
+        return _redirect_response(location, code, self.response_class)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+def _printable(text: str) -> str:
+    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+
+
+def _is_loopback(request: Request | None) -> bool:
+    addr = request.remote_addr if request is not None else None
+    return addr in ("127.0.0.1", "::1", "localhost") or (addr or "").startswith("127.")
+
+
+def _traceback_page(error: BaseException) -> str:
+    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    return (
+        "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+        "<h1>Internal Server Error</h1>\n<p>Debug mode is on; this traceback is shown only"
+        " to local clients.</p>\n"
+        f"<pre>{html.escape(text)}</pre>\n"
+    )
+
+
+def _run_coroutine_blocking(func: Callable[..., Any], *args: Any) -> None:
+    try:
+        sniffio.current_async_library()
+    except sniffio.AsyncLibraryNotFoundError:
+        import anyio
+
+        anyio.run(functools.partial(func, *args))
+        return
+    raise RuntimeError(
+        f"The async teardown function {func!r} cannot run when a context pushed with a"
+        " plain `with` ends inside async code. Use `async with` for the context instead."
+    )
+
+
+AsyncFlask = Flask
+
+__all__ = ["AsyncFlask", "Flask"]

@@ -1,0 +1,71 @@
+"""Running sync code off the event loop, with the request's context variables."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
+
+T = TypeVar("T")
+_STOP = object()
+
+
+def is_async_callable(obj: Any) -> bool:
+    """Whether calling ``obj`` returns an awaitable (``async def`` functions, methods, partials)."""
+    while isinstance(obj, functools.partial):
+        obj = obj.func
+    if inspect.iscoroutinefunction(obj):
+        return True
+    call = getattr(obj, "__call__", None)  # noqa: B004 - looking for an async __call__
+    return call is not None and inspect.iscoroutinefunction(call)
+
+
+class SyncRunner:
+    """Runs sync callables in worker threads bounded by a capacity limiter of their own.
+
+    User code (sync views, hooks, generators) gets this limiter, sized by the
+    ``SYNC_THREAD_LIMIT`` config key, so it cannot starve the framework's own
+    thread work, which uses anyio's default limiter. A limiter belongs to one
+    event loop, so one is created per running loop.
+    """
+
+    def __init__(self, total_tokens: int) -> None:
+        self.total_tokens = total_tokens
+        self._limiter: RunVar[anyio.CapacityLimiter] = RunVar(f"asyncflask.limiter.{id(self)}")
+
+    @property
+    def limiter(self) -> anyio.CapacityLimiter:
+        """The limiter for the running event loop."""
+        try:
+            return self._limiter.get()
+        except LookupError:
+            limiter = anyio.CapacityLimiter(self.total_tokens)
+            self._limiter.set(limiter)
+            return limiter
+
+    async def run(self, func: Callable[..., T], *args: Any) -> T:
+        """Call ``func(*args)`` in a worker thread that sees the caller's context variables."""
+        return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
+
+    async def call(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Await ``func(*args)`` if it is async, else run it in a worker thread."""
+        if is_async_callable(func):
+            return await func(*args)
+        return await self.run(func, *args)
+
+    async def iterate(self, iterable: Iterable[T]) -> AsyncIterator[T]:
+        """Iterate a sync iterable in worker threads, one item per hop."""
+        iterator: Iterator[T] = iter(iterable)
+        while True:
+            item = await self.run(next, iterator, _STOP)
+            if item is _STOP:
+                return
+            yield item
+
+
+__all__ = ["SyncRunner", "is_async_callable"]

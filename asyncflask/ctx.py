@@ -1,0 +1,276 @@
+"""Application and request contexts, and the helpers that work with them.
+
+One context object is active per task; it carries the application, ``g`` and,
+inside a request, the request and the session. Pushing a context sets one
+context variable; popping resets it.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from .globals import _cv_context, _no_req_msg
+
+if TYPE_CHECKING:
+    from .app import Flask
+    from .sessions import SessionMixin
+    from .websockets import Websocket
+    from .wrappers import Request, Response
+
+F = TypeVar("F", bound=Callable[..., Any])
+_sentinel = object()
+
+
+class _AppCtxGlobals:
+    """The ``g`` namespace: a plain object for storing data during one context."""
+
+    def get(self, name: str, default: Any | None = None) -> Any:
+        """Return attribute ``name``, or ``default`` when it is not set."""
+        return self.__dict__.get(name, default)
+
+    def pop(self, name: str, default: Any = _sentinel) -> Any:
+        """Remove attribute ``name`` and return it (or ``default``; KeyError without one)."""
+        if default is _sentinel:
+            return self.__dict__.pop(name)
+        return self.__dict__.pop(name, default)
+
+    def setdefault(self, name: str, default: Any = None) -> Any:
+        """Return attribute ``name``, setting it to ``default`` first when it is missing."""
+        return self.__dict__.setdefault(name, default)
+
+    def __contains__(self, item: str) -> bool:
+        return item in self.__dict__
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.__dict__)
+
+    def __repr__(self) -> str:
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            return f"<asyncflask.g of {ctx.app.name!r}>"
+        return object.__repr__(self)
+
+
+class AppContext:
+    """The application context: ``current_app`` and ``g``.
+
+    Use it as ``with app.app_context():`` or ``async with app.app_context():``;
+    the async form also runs ``async def`` teardown functions.
+    """
+
+    request: Request | None = None
+    websocket: Websocket | None = None
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self._tokens: list[contextvars.Token[AppContext]] = []
+
+    @property
+    def session(self) -> SessionMixin | None:
+        return None
+
+    def push(self) -> None:
+        """Make this the active context for the current task or thread."""
+        self._tokens.append(_cv_context.set(self))
+
+    def pop(self, exc: BaseException | None = None) -> None:
+        """Run the synchronous teardown functions and deactivate the context."""
+        try:
+            if len(self._tokens) == 1:
+                self._teardown_sync(exc)
+        finally:
+            self._reset()
+
+    async def apop(self, exc: BaseException | None = None) -> None:
+        """Run every teardown function, sync and async, and deactivate the context."""
+        try:
+            if len(self._tokens) == 1:
+                await self._teardown(exc)
+        finally:
+            self._reset()
+
+    def _reset(self) -> None:
+        if not self._tokens:
+            raise RuntimeError("This context was not pushed, or was already popped.")
+        _cv_context.reset(self._tokens.pop())
+
+    def _teardown_sync(self, exc: BaseException | None) -> None:
+        self.app._teardown_sync(self, exc)
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        await self.app.do_teardown_appcontext(self, exc)
+
+    def __enter__(self) -> AppContext:
+        self.push()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.pop(exc_value)
+
+    async def __aenter__(self) -> AppContext:
+        self.push()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.apop(exc_value)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} of {self.app.name!r}>"
+
+
+class RequestContext(AppContext):
+    """The request context: an application context that also holds ``request`` and ``session``."""
+
+    def __init__(self, app: Flask, request: Request) -> None:
+        super().__init__(app)
+        self.request = request
+        self._session: SessionMixin | None = None
+        self._after_request_functions: list[Callable[[Response], Any]] = []
+
+    @property
+    def session(self) -> SessionMixin | None:
+        """The session, opened from the request on first access."""
+        if self._session is None:
+            self._session = self.app._open_session_sync(self)
+        return self._session
+
+    @session.setter
+    def session(self, value: SessionMixin | None) -> None:
+        self._session = value
+
+    def _teardown_sync(self, exc: BaseException | None) -> None:
+        self.app._teardown_sync(self, exc, request=True)
+
+    async def _teardown(self, exc: BaseException | None) -> None:
+        try:
+            await self.app.do_teardown_request(self, exc)
+        finally:
+            await self.app.do_teardown_appcontext(self, exc)
+
+    def copy(self) -> RequestContext:
+        """A new context for the same request and session, for use in another task."""
+        ctx = type(self)(self.app, cast("Request", self.request))
+        ctx._session = self._session
+        ctx.g = self.g
+        return ctx
+
+    def __repr__(self) -> str:
+        req = self.request
+        if req is None:
+            return super().__repr__()
+        return f"<RequestContext {req.method} {req.path!r} of {self.app.name!r}>"
+
+
+class WebsocketContext(AppContext):
+    """The websocket context: an application context that also holds ``websocket``."""
+
+    def __init__(self, app: Flask, websocket: Websocket) -> None:
+        super().__init__(app)
+        self.websocket = websocket
+        self._session: SessionMixin | None = None
+
+    @property
+    def session(self) -> SessionMixin | None:
+        if self._session is None:
+            self._session = self.app._open_session_sync(self)
+        return self._session
+
+    @session.setter
+    def session(self, value: SessionMixin | None) -> None:
+        self._session = value
+
+
+def has_app_context() -> bool:
+    """Whether an application context (or a request context) is active."""
+    return _cv_context.get(None) is not None
+
+
+def has_request_context() -> bool:
+    """Whether a request context is active (inside a view, a request hook or a test context)."""
+    ctx = _cv_context.get(None)
+    return ctx is not None and ctx.request is not None
+
+
+def has_websocket_context() -> bool:
+    """Whether a websocket context is active."""
+    ctx = _cv_context.get(None)
+    return ctx is not None and ctx.websocket is not None
+
+
+def after_this_request(f: F) -> F:
+    """Register ``f`` to run on this request's response, after the view and before ``after_request``.
+
+    ``f`` takes the response and returns it (or a replacement); it may be ``async def``.
+    """
+    ctx = _cv_context.get(None)
+    if not isinstance(ctx, RequestContext):
+        raise RuntimeError(
+            "'after_this_request' can only be used when a request context is active,"
+            " such as in a view function."
+        )
+    ctx._after_request_functions.append(f)
+    return f
+
+
+def copy_current_request_context(f: F) -> F:
+    """Wrap ``f`` so it runs with a copy of the current request context, e.g. in another task.
+
+    Works for plain functions and ``async def`` functions alike.
+    """
+    ctx = _cv_context.get(None)
+    if not isinstance(ctx, RequestContext):
+        raise RuntimeError(
+            "'copy_current_request_context' can only be used when a request context is"
+            " active, such as in a view function. " + _no_req_msg
+        )
+    copied = ctx.copy()
+
+    if inspect.iscoroutinefunction(f):
+
+        @functools.wraps(f)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            token = _cv_context.set(copied)
+            try:
+                return await f(*args, **kwargs)
+            finally:
+                _cv_context.reset(token)
+
+        return cast(F, async_wrapper)
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = _cv_context.set(copied)
+        try:
+            return f(*args, **kwargs)
+        finally:
+            _cv_context.reset(token)
+
+    return cast(F, wrapper)
+
+
+__all__ = [
+    "AppContext",
+    "RequestContext",
+    "WebsocketContext",
+    "after_this_request",
+    "copy_current_request_context",
+    "has_app_context",
+    "has_request_context",
+    "has_websocket_context",
+]

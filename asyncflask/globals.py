@@ -1,0 +1,125 @@
+"""The context proxies user code reads: ``current_app``, ``g``, ``request``, ``session``, ``websocket``.
+
+Inside the framework the active context is passed explicitly; these proxies are
+a convenience for views, hooks and extensions. All of them read one context
+variable, set once per request.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+if TYPE_CHECKING:
+    from .app import Flask
+    from .ctx import AppContext, _AppCtxGlobals
+    from .sessions import SessionMixin
+    from .websockets import Websocket
+    from .wrappers import Request
+
+T = TypeVar("T")
+
+_cv_context: ContextVar[AppContext] = ContextVar("asyncflask.context")
+
+_no_app_msg = (
+    "Working outside of application context. This needs an active application:"
+    " push one with `with app.app_context():` (or `async with`), or run this code"
+    " inside a view, a hook or a CLI command."
+)
+_no_req_msg = (
+    "Working outside of request context. Push one with `app.test_request_context()`"
+    " or run this code inside a view or a request hook."
+)
+_no_ws_msg = (
+    "Working outside of websocket context. `websocket` is only available inside a"
+    " websocket view or a websocket hook."
+)
+
+
+class ContextProxy(Generic[T]):
+    """Forward attribute and operator access to an object found on the active context."""
+
+    __slots__ = ("_af_attr", "_af_message")
+
+    def __init__(self, attr: str, message: str) -> None:
+        object.__setattr__(self, "_af_attr", attr)
+        object.__setattr__(self, "_af_message", message)
+
+    def _get_current_object(self) -> T:
+        """Return the proxied object itself (for passing it to other threads or storing it)."""
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            obj = getattr(ctx, self._af_attr)
+            if obj is not None:
+                return cast(T, obj)
+        raise RuntimeError(self._af_message)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._get_current_object(), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._get_current_object(), name, value)
+
+    def __delattr__(self, name: str) -> None:
+        delattr(self._get_current_object(), name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._get_current_object()[key]  # type: ignore[index]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self._get_current_object()[key] = value  # type: ignore[index]
+
+    def __delitem__(self, key: Any) -> None:
+        del self._get_current_object()[key]  # type: ignore[attr-defined]
+
+    def __contains__(self, item: Any) -> bool:
+        return item in self._get_current_object()  # type: ignore[operator]
+
+    def __iter__(self) -> Any:
+        return iter(self._get_current_object())  # type: ignore[call-overload]
+
+    def __len__(self) -> int:
+        return len(self._get_current_object())  # type: ignore[arg-type]
+
+    def __bool__(self) -> bool:
+        try:
+            return bool(self._get_current_object())
+        except RuntimeError:
+            return False
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self._get_current_object() == other)
+
+    def __ne__(self, other: object) -> bool:
+        return bool(self._get_current_object() != other)
+
+    def __hash__(self) -> int:
+        return hash(self._get_current_object())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._get_current_object()(*args, **kwargs)  # type: ignore[operator]
+
+    def __str__(self) -> str:
+        return str(self._get_current_object())
+
+    def __repr__(self) -> str:
+        try:
+            obj = self._get_current_object()
+        except RuntimeError:
+            return f"<unbound {self._af_attr} proxy>"
+        return repr(obj)
+
+    def __dir__(self) -> list[str]:
+        try:
+            return dir(self._get_current_object())
+        except RuntimeError:
+            return []
+
+
+current_app: Flask = cast("Flask", ContextProxy("app", _no_app_msg))
+g: _AppCtxGlobals = cast("_AppCtxGlobals", ContextProxy("g", _no_app_msg))
+request: Request = cast("Request", ContextProxy("request", _no_req_msg))
+session: SessionMixin = cast("SessionMixin", ContextProxy("session", _no_req_msg))
+websocket: Websocket = cast("Websocket", ContextProxy("websocket", _no_ws_msg))
+
+__all__ = ["current_app", "g", "request", "session", "websocket"]

@@ -1,0 +1,114 @@
+"""JSON providers: how an application turns values into JSON and back."""
+
+from __future__ import annotations
+
+import dataclasses
+import decimal
+import json
+import uuid
+import weakref
+from datetime import date
+from typing import IO, TYPE_CHECKING, Any
+
+from ..http import http_date
+
+if TYPE_CHECKING:
+    from ..app import Flask
+    from ..wrappers import Response
+
+
+class JSONProvider:
+    """Base class for an application's JSON behaviour; set ``app.json = MyProvider(app)``.
+
+    Subclasses implement ``dumps`` and ``loads``; ``response`` builds a JSON response.
+    """
+
+    mimetype = "application/json"
+
+    def __init__(self, app: Flask) -> None:
+        self._app: weakref.ref[Flask] = weakref.ref(app)
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize ``obj`` to a JSON string."""
+        raise TypeError(f"{type(self).__name__} must implement dumps()")
+
+    def dump(self, obj: Any, fp: IO[str], **kwargs: Any) -> None:
+        """Serialize ``obj`` to a text file."""
+        fp.write(self.dumps(obj, **kwargs))
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Deserialize a JSON string or bytes."""
+        raise TypeError(f"{type(self).__name__} must implement loads()")
+
+    def load(self, fp: IO[Any], **kwargs: Any) -> Any:
+        """Deserialize JSON read from a file."""
+        return self.loads(fp.read(), **kwargs)
+
+    def _prepare_response_obj(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        if args and kwargs:
+            raise TypeError("jsonify() behavior undefined when passed both args and kwargs")
+        if not args and not kwargs:
+            return None
+        if len(args) == 1:
+            return args[0]
+        return args or kwargs
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A response whose body is the JSON of the arguments (as ``jsonify`` takes them)."""
+        obj = self._prepare_response_obj(args, kwargs)
+        app = self._app()
+        if app is None:
+            raise RuntimeError("The application of this JSON provider no longer exists.")
+        return app.response_class(f"{self.dumps(obj)}\n", mimetype=self.mimetype)
+
+
+def _default(o: Any) -> Any:
+    if isinstance(o, date):
+        return http_date(o)
+    if isinstance(o, (decimal.Decimal, uuid.UUID)):
+        return str(o)
+    if dataclasses.is_dataclass(o) and not isinstance(o, type):
+        return dataclasses.asdict(o)
+    if hasattr(o, "__html__"):
+        return str(o.__html__())
+    raise TypeError(f"Object of type {type(o).__name__} is not JSON serializable")
+
+
+class DefaultJSONProvider(JSONProvider):
+    """JSON with the standard library, the way Flask does it.
+
+    ``date``/``datetime`` become HTTP dates, ``UUID`` and ``Decimal`` strings,
+    dataclasses dicts, objects with ``__html__`` their markup. Output is compact
+    unless the app is in debug mode, keys are sorted, non-ASCII is escaped.
+    """
+
+    default = staticmethod(_default)
+    ensure_ascii = True
+    sort_keys = True
+    compact: bool | None = None
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialize ``obj`` with this provider's settings (keyword arguments override them)."""
+        kwargs.setdefault("default", self.default)
+        kwargs.setdefault("ensure_ascii", self.ensure_ascii)
+        kwargs.setdefault("sort_keys", self.sort_keys)
+        return json.dumps(obj, **kwargs)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Deserialize with ``json.loads``."""
+        return json.loads(s, **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A JSON response; indented in debug mode, compact otherwise."""
+        obj = self._prepare_response_obj(args, kwargs)
+        app = self._app()
+        if app is None:
+            raise RuntimeError("The application of this JSON provider no longer exists.")
+        if (self.compact is None and app.debug) or self.compact is False:
+            text = self.dumps(obj, indent=2)
+        else:
+            text = self.dumps(obj, separators=(",", ":"))
+        return app.response_class(f"{text}\n", mimetype=self.mimetype)
+
+
+__all__ = ["DefaultJSONProvider", "JSONProvider"]

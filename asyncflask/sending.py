@@ -1,0 +1,82 @@
+"""Sending a ``Response`` over ASGI: fixed bodies in one message, streams with back-pressure."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from typing import Any, cast
+
+import anyio
+
+from .concurrency import SyncRunner
+from .typing import Receive, Send
+from .wrappers import Response
+
+
+async def _watch_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            scope.cancel()
+            return
+
+
+async def send_response(
+    response: Response,
+    receive: Receive,
+    send: Send,
+    *,
+    head: bool,
+    sync_runner: SyncRunner,
+) -> None:
+    """Send ``response``; a streamed body stops (and its source is closed) if the client leaves.
+
+    Each chunk waits for the server to accept the previous one, so a slow
+    client slows the producer instead of filling memory.
+    """
+    data = response._data
+    start = {
+        "type": "http.response.start",
+        "status": response.status_code,
+        "headers": response.asgi_headers(),
+    }
+    if data is not None:
+        await send(start)
+        await send({"type": "http.response.body", "body": b"" if head else data})
+        return
+    stream = cast("Iterable[Any] | AsyncIterable[Any]", response._stream)
+    try:
+        await send(start)
+        if head:
+            await send({"type": "http.response.body", "body": b""})
+            return
+        chunks: AsyncIterator[Any]
+        if hasattr(stream, "__aiter__"):
+            chunks = cast("AsyncIterable[Any]", stream).__aiter__()
+        else:
+            chunks = sync_runner.iterate(cast("Iterable[Any]", stream))
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(_watch_disconnect, receive, tg.cancel_scope)
+            async for chunk in chunks:
+                if isinstance(chunk, str):
+                    chunk = chunk.encode()
+                if chunk:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            tg.cancel_scope.cancel()
+    finally:
+        with anyio.CancelScope(shield=True):
+            await close_stream(stream, sync_runner)
+
+
+async def close_stream(stream: Any, sync_runner: SyncRunner) -> None:
+    """Close a response body source so its ``finally`` blocks run."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
+        return
+    close = getattr(stream, "close", None)
+    if close is not None:
+        await sync_runner.run(close)
+
+
+__all__ = ["close_stream", "send_response"]
