@@ -1,0 +1,138 @@
+"""The URL map: the app's rules, matched against request paths and used to build URLs."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, ClassVar, NamedTuple
+
+from .building import BuildError, encode_query, explain_build_failure, normalize_build_values
+from .converters import BaseConverter
+from .converters import default_converters as _builtin_converters
+from .matcher import RuleMatcher
+from .rules import Rule
+
+
+class _Compiled(NamedTuple):
+    http: RuleMatcher
+    websocket: RuleMatcher
+    builders: dict[str, list[Rule]]
+
+
+class Map:
+    """A set of rules; ``match`` finds the rule for a path, ``build`` writes a URL for one.
+
+    ``converters`` maps converter names to classes; register custom ones before adding the
+    rules that use them. The matching structures are compiled once, on the first ``match``
+    or ``build`` after rules were added.
+    """
+
+    default_converters: ClassVar[dict[str, type[BaseConverter]]] = dict(_builtin_converters)
+
+    def __init__(self, rules: Iterable[Rule] = (), *, strict_slashes: bool = True) -> None:
+        #: Converter classes by name, a copy of ``default_converters``.
+        self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
+        self.strict_slashes = strict_slashes
+        self._rules: list[Rule] = []
+        self._compiled: _Compiled | None = None
+        self._lock = threading.Lock()
+        for rule in rules:
+            self.add(rule)
+
+    def add(self, rule: Rule) -> None:
+        """Add ``rule`` (binding its converters to this map's)."""
+        with self._lock:
+            rule.bind(self)
+            self._rules.append(rule)
+            self._compiled = None
+
+    def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
+        """The rules in the order they were added, optionally only those of ``endpoint``."""
+        if endpoint is None:
+            return iter(list(self._rules))
+        return iter([rule for rule in self._rules if rule.endpoint == endpoint])
+
+    def __iter__(self) -> Iterator[Rule]:
+        return self.iter_rules()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._rules!r})"
+
+    def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
+        """Whether some rule of ``endpoint`` takes all of ``arguments`` (e.g. ``'lang_code'``)."""
+        wanted = set(arguments)
+        return any(wanted <= rule.arguments for rule in self._compile().builders.get(endpoint, ()))
+
+    def match(
+        self, path: str, method: str = "GET", *, websocket: bool = False
+    ) -> tuple[Rule, dict[str, Any]]:
+        """The rule for the percent-decoded ``path`` and its converted values (with defaults).
+
+        HTTP and websocket rules are separate: ``websocket=True`` only looks at websocket
+        rules. Raises ``NotFound``, ``MethodNotAllowed`` (with ``valid_methods``) when the
+        path matches only rules that refuse ``method``, or ``RequestRedirect`` to the path
+        with a trailing slash when the rule has one and strict slashes.
+        """
+        compiled = self._compiled or self._compile()
+        return (compiled.websocket if websocket else compiled.http).match(path, method)
+
+    def allowed_methods(self, path: str, *, websocket: bool = False) -> set[str]:
+        """The methods the rules matching ``path`` accept (empty if none matches)."""
+        compiled = self._compiled or self._compile()
+        return (compiled.websocket if websocket else compiled.http).allowed_methods(path)
+
+    def build(
+        self,
+        endpoint: str,
+        values: Mapping[str, Any] | None = None,
+        *,
+        method: str | None = None,
+        append_unknown: bool = True,
+        websocket: bool | None = None,
+    ) -> str:
+        """The path for ``endpoint`` with ``values``, plus ``?query`` for the other values.
+
+        Rules with more arguments (then more defaults) are tried first; a rule fits when
+        every placeholder has a value or a default and values given for its defaults equal
+        them. ``None`` values are dropped; list and tuple values repeat their query key.
+        Raises ``BuildError`` when no rule fits.
+        """
+        compiled = self._compiled or self._compile()
+        given = normalize_build_values(values)
+        wanted_method = method.upper() if method else None
+        rules = compiled.builders.get(endpoint, [])
+        for rule in rules:
+            if websocket is not None and rule.websocket != websocket:
+                continue
+            if not rule.suitable_for(given, wanted_method):
+                continue
+            path = rule.build_path(given)
+            if append_unknown:
+                query = {key: value for key, value in given.items() if key not in rule.arguments}
+                if query:
+                    path = f"{path}?{encode_query(query)}"
+            return path
+        message = explain_build_failure(
+            endpoint, rules, given, wanted_method, websocket, compiled.builders
+        )
+        raise BuildError(endpoint, given, method, message)
+
+    def _compile(self) -> _Compiled:
+        with self._lock:
+            if self._compiled is None:
+                matching = [rule for rule in self._rules if not rule.build_only]
+                builders: dict[str, list[Rule]] = {}
+                for rule in self._rules:
+                    if rule.endpoint is not None:
+                        builders.setdefault(rule.endpoint, []).append(rule)
+                for endpoint_rules in builders.values():
+                    endpoint_rules.sort(key=lambda rule: rule.build_order)
+                self._compiled = _Compiled(
+                    RuleMatcher(rule for rule in matching if not rule.websocket),
+                    RuleMatcher(rule for rule in matching if rule.websocket),
+                    builders,
+                )
+            return self._compiled
+
+
+__all__ = ["Map"]
