@@ -230,19 +230,19 @@ def _converting_function(
         (name, None if type(conv).to_python is BaseConverter.to_python else conv.to_python)
         for name, conv in converters
     )
-    if len(steps) == 1 and steps[0][1] is not None:
-        name, to_python = steps[0]
+    if len(steps) == 1 and (only := steps[0][1]) is not None:
+        name = steps[0][0]
 
         def convert_one(captured: Sequence[str]) -> dict[str, Any]:
-            value = to_python(captured[0])
+            value = only(captured[0])
             return {**rule.defaults, name: value} if rule.defaults else {name: value}
 
         return convert_one
 
     def convert(captured: Sequence[str]) -> dict[str, Any]:
         values = dict(rule.defaults) if rule.defaults else {}
-        for (name, to_python), text in zip(steps, captured, strict=False):
-            values[name] = text if to_python is None else to_python(text)
+        for (key, to_python), text in zip(steps, captured, strict=False):
+            values[key] = text if to_python is None else to_python(text)
         return values
 
     return convert
