@@ -19,8 +19,7 @@ from itertools import chain
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import sniffio
-
+from .coerce import coerce_response
 from .concurrency import SyncRunner, is_async_callable
 from .config import Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
@@ -375,7 +374,9 @@ class Flask(Scaffold):
             raise
         finally:
             try:
-                await ctx._teardown(error)
+                if self.teardown_request_funcs or self.teardown_appcontext_funcs:
+                    await ctx._teardown(error)
+                request.close()
             finally:
                 ctx._tokens.pop()
                 _cv_context.reset(token)
@@ -389,7 +390,7 @@ class Flask(Scaffold):
             if path[:1] != "/":
                 raise BadRequest("The request path must start with '/'.")
             raw_path = request.scope.get("raw_path")
-            if raw_path and has_invalid_percent_encoding(raw_path):
+            if raw_path and b"%" in raw_path and has_invalid_percent_encoding(raw_path):
                 raise BadRequest("The request path contains invalid percent-encoding.")
             request.url_rule, request.view_args = self.url_map.match(path, request.method)
         except RequestRedirect as e:
@@ -433,6 +434,8 @@ class Flask(Scaffold):
         """Run URL value preprocessors and ``before_request`` hooks; a non-None hook result is returned."""
         request = ctx.request
         assert request is not None
+        if not (self.url_value_preprocessors or self.before_request_funcs):
+            return None
         names: Iterable[str | None] = (None, *reversed(request.blueprints))
         if self.url_value_preprocessors:
             for name in names:
@@ -488,8 +491,8 @@ class Flask(Scaffold):
 
     def make_response(self, rv: Any) -> Response:
         """Convert a view's return value into a response (see ``asyncflask.coerce``)."""
-        from .coerce import coerce_response
-
+        if type(rv) is str:
+            return self.response_class(rv)
         ctx = _cv_context.get(None)
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
         return coerce_response(rv, self.response_class, self.json, endpoint)
@@ -747,11 +750,12 @@ def _traceback_page(error: BaseException) -> str:
 
 
 def _run_coroutine_blocking(func: Callable[..., Any], *args: Any) -> None:
-    try:
-        sniffio.current_async_library()
-    except sniffio.AsyncLibraryNotFoundError:
-        import anyio
+    import anyio
+    from anyio.lowlevel import current_token
 
+    try:
+        current_token()
+    except RuntimeError:
         anyio.run(functools.partial(func, *args))
         return
     raise RuntimeError(

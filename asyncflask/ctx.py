@@ -68,8 +68,20 @@ class AppContext:
 
     def __init__(self, app: Flask) -> None:
         self.app = app
-        self.g: _AppCtxGlobals = app.app_ctx_globals_class()
+        self._g: _AppCtxGlobals | None = None
         self._tokens: list[contextvars.Token[AppContext]] = []
+
+    @property
+    def g(self) -> _AppCtxGlobals:
+        """The ``g`` namespace of this context, created on first use."""
+        g = self._g
+        if g is None:
+            g = self._g = self.app.app_ctx_globals_class()
+        return g
+
+    @g.setter
+    def g(self, value: _AppCtxGlobals) -> None:
+        self._g = value
 
     @property
     def session(self) -> SessionMixin | None:

@@ -272,11 +272,15 @@ class Request(_BaseRequest):
         self._receive = receive if receive is not None else _empty_receive
         self._body: bytes | None = None
         self._stream_started = False
+        #: The request method, upper case.
+        self.method: str = scope.get("method", "GET").upper()
 
-    @cached_attribute
-    def method(self) -> str:
-        """The request method, upper case."""
-        return str(self.scope.get("method", "GET")).upper()
+    def close(self) -> None:
+        """Close uploaded files; the application calls this when the request ends."""
+        parsed = self.__dict__.get("_form_and_files")
+        if parsed is not None:
+            for _, upload in parsed[1].items(multi=True):
+                upload.close()
 
     # -- content headers ------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterable, Callable, Iterable
 from datetime import datetime, timedelta
@@ -37,6 +38,14 @@ def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
     return mimetype
 
 
+@functools.lru_cache(maxsize=64)
+def _content_type_for(mimetype: str, charset: str) -> str:
+    content_type = get_content_type(mimetype, charset)
+    if any(c in content_type for c in "\r\n\0"):
+        raise ValueError("The mimetype must not contain CR, LF or NUL characters.")
+    return content_type
+
+
 def _status_text(code: int) -> str:
     return f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}"
 
@@ -66,19 +75,27 @@ class Response:
         content_type: str | None = None,
         direct_passthrough: bool = False,
     ) -> None:
-        if isinstance(headers, Headers):
-            self.headers = headers
-        elif headers is None:
-            self.headers = Headers()
+        if headers is None:
+            # The common case: build the header list directly, skipping the merge logic.
+            self.headers = Headers.__new__(Headers)
+            self.headers._list = []
+            if content_type is not None:
+                self.headers["Content-Type"] = content_type
+            else:
+                mimetype = mimetype or self.default_mimetype
+                if mimetype:
+                    self.headers._list.append(
+                        ("Content-Type", _content_type_for(mimetype, self.charset))
+                    )
         else:
-            self.headers = Headers(headers)
-        if content_type is None:
-            if mimetype is None and "Content-Type" not in self.headers:
-                mimetype = self.default_mimetype
-            if mimetype is not None:
-                content_type = get_content_type(mimetype, self.charset)
-        if content_type is not None:
-            self.headers["Content-Type"] = content_type
+            self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+            if content_type is None:
+                if mimetype is None and "Content-Type" not in self.headers:
+                    mimetype = self.default_mimetype
+                if mimetype is not None:
+                    content_type = get_content_type(mimetype, self.charset)
+            if content_type is not None:
+                self.headers["Content-Type"] = content_type
         self._status_code = self.default_status
         self._reason: str | None = None
         if status is not None:
@@ -342,8 +359,12 @@ class Response:
     def asgi_headers(self) -> RawHeaders:
         """The headers as ASGI byte pairs, with ``Content-Length`` added for a fixed body."""
         raw = self.headers.to_asgi()
-        if self._data is not None and "Content-Length" not in self.headers:
-            raw.append((b"content-length", str(len(self._data)).encode()))
+        if self._data is not None:
+            for name, _ in raw:
+                if name == b"content-length":
+                    break
+            else:
+                raw.append((b"content-length", str(len(self._data)).encode()))
         return raw
 
     def __repr__(self) -> str:
