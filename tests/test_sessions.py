@@ -607,3 +607,192 @@ def test_large_session_is_sent_without_error(caplog: pytest.LogCaptureFixture) -
 def test_session_proxy_outside_a_request_explains_the_fix() -> None:
     with pytest.raises(RuntimeError, match="Working outside of request context"):
         session.get("a")
+
+
+# -- through the application -------------------------------------------------------
+
+
+def session_app(**config: Any) -> Flask:
+    app = make_app(**config)
+    app.session_interface = SecureCookieSessionInterface()
+
+    @app.route("/set/<key>/<value>")
+    async def set_value(key: str, value: str) -> str:
+        session[key] = value
+        return "set"
+
+    @app.route("/get/<key>")
+    def get_value(key: str) -> str:  # a sync view: the session crosses into a thread
+        return repr(session.get(key))
+
+    @app.route("/contains")
+    async def contains() -> str:
+        return str("user" in session)
+
+    @app.route("/len")
+    async def length() -> str:
+        return str(len(session))
+
+    @app.route("/permanent")
+    async def make_permanent() -> str:
+        session.permanent = True
+        session["user"] = "ada"
+        return "permanent"
+
+    @app.route("/clear")
+    async def clear() -> str:
+        session.clear()
+        return "cleared"
+
+    @app.route("/untouched")
+    async def untouched() -> str:
+        return "untouched"
+
+    return app
+
+
+def test_cookie_sessions_are_the_default() -> None:
+    assert isinstance(Flask(__name__).session_interface, SecureCookieSessionInterface)
+
+
+@pytest.mark.anyio
+async def test_session_set_in_one_request_is_read_in_the_next() -> None:
+    client = session_app().test_client()
+    r = await client.get("/set/user/ada")
+    assert r.status_code == 200
+    ((name, _, attrs),) = set_cookies(r)
+    assert name == "session"
+    assert "httponly" in attrs
+    assert r.headers["Vary"] == "Cookie"
+    r = await client.get("/get/user")
+    assert r.text == "'ada'"
+
+
+@pytest.mark.anyio
+async def test_tampered_cookie_is_an_empty_session_not_an_error() -> None:
+    client = session_app().test_client()
+    await client.get("/set/user/ada")
+    cookie = client.get_cookie("session")
+    assert cookie is not None
+    client.set_cookie("session", cookie.value[:-4] + "AAAA")
+    r = await client.get("/get/user")
+    assert r.status_code == 200
+    assert r.text == "None"
+
+
+@pytest.mark.anyio
+async def test_garbage_cookie_is_an_empty_session_not_an_error() -> None:
+    client = session_app().test_client()
+    client.set_cookie("session", "not-a-session")
+    r = await client.get("/get/user")
+    assert (r.status_code, r.text) == (200, "None")
+
+
+@pytest.mark.anyio
+async def test_cookie_from_an_app_with_another_key_is_ignored() -> None:
+    other = session_app(SECRET_KEY="another-key").test_client()
+    await other.get("/set/user/root")
+    forged = other.get_cookie("session")
+    assert forged is not None
+    client = session_app().test_client()
+    client.set_cookie("session", forged.value)
+    r = await client.get("/get/user")
+    assert (r.status_code, r.text) == (200, "None")
+
+
+@pytest.mark.anyio
+async def test_rotated_key_reads_old_cookies_and_signs_new_ones_with_the_current_key() -> None:
+    old = session_app(SECRET_KEY="old-key").test_client()
+    await old.get("/set/user/ada")
+    old_cookie = old.get_cookie("session")
+    assert old_cookie is not None
+
+    client = session_app(SECRET_KEY="new-key", SECRET_KEY_FALLBACKS=["old-key"]).test_client()
+    client.set_cookie("session", old_cookie.value)
+    assert (await client.get("/get/user")).text == "'ada'"
+
+    await client.get("/set/role/admin")
+    new_cookie = client.get_cookie("session")
+    assert new_cookie is not None
+    only_new = session_app(SECRET_KEY="new-key").test_client()
+    only_new.set_cookie("session", new_cookie.value)
+    assert (await only_new.get("/get/role")).text == "'admin'"
+    only_old = session_app(SECRET_KEY="old-key").test_client()
+    only_old.set_cookie("session", new_cookie.value)
+    assert (await only_old.get("/get/role")).text == "None"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/contains", "/len", "/get/user"])
+async def test_read_only_access_varies_on_cookie_without_setting_one(path: str) -> None:
+    client = session_app().test_client()
+    await client.get("/set/user/ada")
+    r = await client.get(path)
+    assert r.status_code == 200
+    assert r.headers["Vary"] == "Cookie"
+    assert "Set-Cookie" not in r.headers
+
+
+@pytest.mark.anyio
+async def test_untouched_session_sends_no_cookie_and_no_vary() -> None:
+    client = session_app().test_client()
+    await client.get("/set/user/ada")
+    r = await client.get("/untouched")
+    assert "Set-Cookie" not in r.headers
+    assert "Vary" not in r.headers
+
+
+@pytest.mark.anyio
+async def test_clearing_the_session_deletes_the_cookie() -> None:
+    client = session_app().test_client()
+    await client.get("/set/user/ada")
+    r = await client.get("/clear")
+    ((name, value, attrs),) = set_cookies(r)
+    assert (name, value, attrs["max-age"]) == ("session", "", "0")
+    assert client.get_cookie("session") is None
+    assert (await client.get("/get/user")).text == "None"
+
+
+@pytest.mark.anyio
+async def test_permanent_session_sets_expires_and_is_refreshed() -> None:
+    client = session_app(PERMANENT_SESSION_LIFETIME=timedelta(hours=2)).test_client()
+    r = await client.get("/permanent")
+    ((_, _, attrs),) = set_cookies(r)
+    expires = parse_date(attrs["expires"])
+    assert expires is not None
+    expected = datetime.now(timezone.utc) + timedelta(hours=2)
+    assert abs((expires - expected).total_seconds()) < 5
+
+    r = await client.get("/get/user")
+    assert r.text == "'ada'"
+    ((_, _, attrs),) = set_cookies(r)
+    assert "expires" in attrs
+    assert r.headers["Vary"] == "Cookie"
+
+
+@pytest.mark.anyio
+async def test_without_secret_key_reading_the_session_works() -> None:
+    client = session_app(SECRET_KEY=None).test_client()
+    r = await client.get("/get/user")
+    assert (r.status_code, r.text) == (200, "None")
+    assert "Set-Cookie" not in r.headers
+
+
+@pytest.mark.anyio
+async def test_without_secret_key_writing_the_session_is_a_logged_500(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client = session_app(SECRET_KEY=None).test_client()
+    with caplog.at_level(logging.ERROR):
+        r = await client.get("/set/user/ada")
+    assert r.status_code == 500
+    assert NO_KEY_MESSAGE in caplog.text
+    assert "Set-Cookie" not in r.headers
+
+
+@pytest.mark.anyio
+async def test_without_secret_key_writing_the_session_raises_when_testing() -> None:
+    client = session_app(SECRET_KEY=None, TESTING=True).test_client()
+    with pytest.raises(RuntimeError) as info:
+        await client.get("/set/user/ada")
+    assert str(info.value) == NO_KEY_MESSAGE
