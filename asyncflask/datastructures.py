@@ -9,6 +9,7 @@ instances, ``request.values`` is a :class:`CombinedMultiDict`, ``request.headers
 from __future__ import annotations
 
 import copy as _copy
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, NoReturn, SupportsIndex, TypeVar, cast, overload
@@ -79,19 +80,30 @@ class MultiDict(dict[K, list[V]]):
         | Iterable[tuple[K, V]],
     ) -> None:
         setdefault = dict.setdefault
-        if isinstance(mapping, (MultiDict, CombinedMultiDict)):
+        # Cheap checks first: lists of pairs and plain dicts are the common inputs, and
+        # isinstance() against the Mapping ABC is comparatively slow.
+        if isinstance(mapping, list):
+            for key, value in mapping:
+                setdefault(self, key, []).append(value)
+        elif type(mapping) is dict:
+            self._extend_mapping(mapping)
+        elif isinstance(mapping, (MultiDict, CombinedMultiDict)):
             for key, values in mapping.lists():
                 if values:
                     setdefault(self, key, []).extend(values)
         elif isinstance(mapping, Mapping):
-            for key, value in mapping.items():
-                if isinstance(value, (list, tuple)):
-                    if value:
-                        setdefault(self, key, []).extend(value)
-                else:
-                    setdefault(self, key, []).append(value)
+            self._extend_mapping(mapping)
         else:
             for key, value in mapping:
+                setdefault(self, key, []).append(value)
+
+    def _extend_mapping(self, mapping: Mapping[K, V | list[V] | tuple[V, ...]]) -> None:
+        setdefault = dict.setdefault
+        for key, value in mapping.items():
+            if isinstance(value, (list, tuple)):
+                if value:
+                    setdefault(self, key, []).extend(value)
+            else:
                 setdefault(self, key, []).append(value)
 
     def __getitem__(self, key: K) -> V:  # type: ignore[override]
@@ -761,7 +773,10 @@ class Headers:
             return False
         ikey = key.lower()
         size = len(key)
-        return any(len(name) == size and name.lower() == ikey for name, _ in self._list)
+        for name, _ in self._list:  # noqa: SIM110 - a loop is 4x faster than any() here
+            if len(name) == size and name.lower() == ikey:
+                return True
+        return False
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Headers):
@@ -796,6 +811,27 @@ class Headers:
         return f"{type(self).__name__}({self._list!r})"
 
 
+def _accept_rank(entry: tuple[str, float, Any, tuple[int, ...]]) -> tuple[float, tuple[int, ...]]:
+    return entry[1], entry[3]
+
+
+_NO_PARAMS: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=256)
+def _parse_mimetype(value: str) -> tuple[str, str, frozenset[str]] | None:
+    """``"Text/HTML; level=1"`` -> ``("text", "html", {"level=1"})``; None if malformed."""
+    main, _, params = value.partition(";")
+    kind, _, subtype = main.strip().lower().partition("/")
+    if kind == "*" and not subtype:
+        subtype = "*"
+    if not kind or not subtype:
+        return None
+    if not params:
+        return kind, subtype, _NO_PARAMS
+    return kind, subtype, frozenset(p.strip().lower() for p in params.split(";") if p.strip())
+
+
 class Accept(tuple[tuple[str, float], ...]):
     """A parsed ``Accept*`` header: ``(value, quality)`` pairs, best first.
 
@@ -808,15 +844,18 @@ class Accept(tuple[tuple[str, float], ...]):
     _entries: tuple[tuple[float, Any, tuple[int, ...]], ...]
 
     def __new__(cls: type[_A], values: Iterable[tuple[str, float]] | None = ()) -> _A:
+        parse = cls._parse
+        specificity = cls._specificity
         entries = []
         for value, quality in values or ():
-            parsed = cls._parse(value)
+            parsed = parse(value)
             if parsed is not None:
-                entries.append((value, quality, parsed, cls._specificity(parsed)))
-        # Best quality first, then the most specific; stable for equal entries.
-        entries.sort(key=lambda entry: (entry[1], entry[3]), reverse=True)
+                entries.append((value, quality, parsed, specificity(parsed)))
+        if len(entries) > 1:
+            # Best quality first, then the most specific; stable for equal entries.
+            entries.sort(key=_accept_rank, reverse=True)
         accept = super().__new__(cls, [(value, quality) for value, quality, _, _ in entries])
-        accept._entries = tuple(entry[1:] for entry in entries)
+        accept._entries = tuple([entry[1:] for entry in entries])
         return accept
 
     @classmethod
@@ -935,14 +974,7 @@ class MIMEAccept(Accept):
 
     @classmethod
     def _parse(cls, value: str) -> Any:
-        main, _, params = value.partition(";")
-        kind, _, subtype = main.strip().lower().partition("/")
-        if kind == "*" and not subtype:
-            subtype = "*"
-        if not kind or not subtype:
-            return None
-        options = frozenset(p.strip().lower() for p in params.split(";") if p.strip())
-        return kind, subtype, options
+        return _parse_mimetype(value)
 
     @classmethod
     def _specificity(cls, parsed: Any) -> tuple[int, ...]:

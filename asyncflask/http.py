@@ -219,6 +219,18 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
     options: dict[str, str] = {}
     if not sep:
         return main, options
+    if '"' not in rest and "*" not in rest:
+        # Fast path for the usual "type/subtype; charset=utf-8" form.
+        for part in rest.split(";"):
+            key, sep, option = part.partition("=")
+            key = key.strip()
+            if sep and key:
+                if _OPTION_KEY_RE.fullmatch(key) is None:
+                    break
+                options[key.lower()] = option.strip()
+        else:
+            return main, options
+        options.clear()
     extended: set[str] = set()
     size = len(rest)
     pos = 0
@@ -290,6 +302,8 @@ def dump_options_header(header: str | None, options: Mapping[str, str | int | No
 
 def _split_header_list(value: str) -> list[str]:
     """Split on commas outside quoted strings; items are stripped, empty ones dropped."""
+    if '"' not in value:
+        return [item for item in map(str.strip, value.split(",")) if item]
     items: list[str] = []
     current: list[str] = []
     for match in _LIST_TOKEN_RE.finditer(value):
@@ -359,6 +373,9 @@ def parse_accept_header(value: str | None, cls: type[Accept] = Accept) -> Accept
         return cls()
     entries: list[tuple[str, float]] = []
     for part in _split_header_list(value)[:MAX_ACCEPT_ENTRIES]:
+        if ";" not in part:
+            entries.append((part, 1.0))
+            continue
         main, params = parse_options_header(part)
         if not main:
             continue
@@ -435,15 +452,20 @@ def parse_cookie(header: str | None) -> ImmutableMultiDict[str, str]:
     cookie, and reading them as ``__Host-id`` would let a sibling domain forge
     prefixed cookies. Never raises.
     """
-    pairs: list[tuple[str, str]] = []
+    cookies: list[tuple[str, str]] = []
     if header:
         for part in header.split(";"):
             key, sep, value = part.partition("=")
             key = key.strip(" \t")
             if not sep or not key:
                 continue
-            pairs.append((_recode(key), _unquote_cookie_value(value.strip(" \t"))))
-    return ImmutableMultiDict(pairs)
+            value = value.strip(" \t")
+            if not key.isascii():
+                key = _recode(key)
+            if value[:1] == '"' or not value.isascii():
+                value = _unquote_cookie_value(value)
+            cookies.append((key, value))
+    return ImmutableMultiDict(cookies)
 
 
 def _check_cookie_text(what: str, value: str) -> None:

@@ -283,3 +283,31 @@ def test_websocket_disconnect() -> None:
     assert (error.code, error.reason) == (1008, "policy")
     assert "1008" in str(error)
     assert "policy" in str(error)
+
+
+def test_get_response_with_the_real_response_class() -> None:
+    from asyncflask.wrappers import Response
+
+    response = MethodNotAllowed(["GET"], "Use GET.").get_response()
+    assert isinstance(response, Response)
+    assert response.status_code == 405
+    assert response.status == "405 METHOD NOT ALLOWED"
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.headers["Allow"] == "GET"
+    assert response.get_data(as_text=True) == MethodNotAllowed(["GET"], "Use GET.").get_body()
+
+
+def test_request_redirect_real_response_has_location() -> None:
+    response = RequestRedirect("/users/").get_response()
+    assert response.status_code == 308
+    assert response.headers["Location"] == "/users/"
+
+
+def test_abort_with_a_real_response() -> None:
+    from asyncflask.wrappers import Response
+
+    given = Response("nope", 403)
+    with pytest.raises(HTTPException) as info:
+        abort(given)
+    assert info.value.code == 403
+    assert info.value.get_response() is given
