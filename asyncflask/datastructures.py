@@ -487,11 +487,12 @@ def _header_value(name: str, value: HeaderValue) -> str:
     return value
 
 
-def _with_options(value: HeaderValue, options: Mapping[str, str | int | None]) -> str:
+def _with_options(name: str, value: HeaderValue, options: Mapping[str, str | int | None]) -> str:
+    # Imported here: asyncflask.http imports this module.
     from asyncflask.http import dump_options_header
 
     options = {key.replace("_", "-"): option for key, option in options.items()}
-    return dump_options_header(str(value), options)
+    return dump_options_header(_header_value(name, value), options)
 
 
 class Headers:
@@ -607,13 +608,13 @@ class Headers:
             headers.add("Content-Disposition", "attachment", filename="report.pdf")
         """
         if options:
-            value = _with_options(value, options)
+            value = _with_options(key, value, options)
         self._list.append((_header_name(key), _header_value(key, value)))
 
     def set(self, key: str, value: HeaderValue, /, **options: str | int | None) -> None:
         """Set a header, replacing every existing one of that name (in the first's place)."""
         if options:
-            value = _with_options(value, options)
+            value = _with_options(key, value, options)
         item = (_header_name(key), _header_value(key, value))
         ikey = key.lower()
         size = len(key)

@@ -20,6 +20,7 @@ from markupsafe import Markup, escape
 if TYPE_CHECKING:
     from asyncflask.wrappers import Response
 
+# NotImplemented is left out so that a star import cannot shadow the builtin.
 __all__ = [
     "Aborter",
     "BadGateway",
@@ -41,7 +42,6 @@ __all__ = [
     "MethodNotAllowed",
     "NotAcceptable",
     "NotFound",
-    "NotImplemented",
     "PreconditionFailed",
     "PreconditionRequired",
     "RequestEntityTooLarge",

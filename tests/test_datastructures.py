@@ -750,3 +750,8 @@ def test_callback_dict_without_callback() -> None:
     d["a"] = 1
     assert d == {"a": 1}
     assert repr(d) == "<CallbackDict {'a': 1}>"
+
+
+def test_headers_add_with_options_still_rejects_bytes_value() -> None:
+    with pytest.raises(TypeError, match="str or int"):
+        Headers().add("Content-Disposition", b"attachment", filename="a.txt")  # type: ignore[arg-type]

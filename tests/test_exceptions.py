@@ -311,3 +311,9 @@ def test_abort_with_a_real_response() -> None:
         abort(given)
     assert info.value.code == 403
     assert info.value.get_response() is given
+
+
+def test_star_import_does_not_shadow_builtin_not_implemented() -> None:
+    assert "NotImplemented" not in exceptions.__all__
+    assert exceptions.NotImplemented().code == 501
+    assert default_exceptions[501] is exceptions.NotImplemented
