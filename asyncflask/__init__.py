@@ -14,6 +14,7 @@ from .ctx import (
     has_request_context,
 )
 from .exceptions import abort
+from .flashing import flash, get_flashed_messages
 from .globals import current_app, g, request, session, websocket
 from .helpers import make_response, redirect, stream_with_context, url_for
 from .json import jsonify
@@ -30,7 +31,9 @@ __all__ = [
     "after_this_request",
     "copy_current_request_context",
     "current_app",
+    "flash",
     "g",
+    "get_flashed_messages",
     "has_app_context",
     "has_request_context",
     "jsonify",

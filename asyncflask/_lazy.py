@@ -8,7 +8,7 @@ from typing import Any, Generic, TypeVar, overload
 T = TypeVar("T")
 
 
-class cached_attribute(Generic[T]):  # noqa: N801 - reads like the stdlib's cached_property
+class cached_attribute(Generic[T]):
     """Compute an attribute on first access and store it in the instance ``__dict__``.
 
     Unlike ``functools.cached_property`` on Python < 3.12 it takes no lock, and
@@ -30,7 +30,9 @@ class cached_attribute(Generic[T]):  # noqa: N801 - reads like the stdlib's cach
     @overload
     def __get__(self, instance: object, owner: type | None = None) -> T: ...
 
-    def __get__(self, instance: object | None, owner: type | None = None) -> T | cached_attribute[T]:
+    def __get__(
+        self, instance: object | None, owner: type | None = None
+    ) -> T | cached_attribute[T]:
         if instance is None:
             return self
         value = self.func(instance)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from itertools import chain
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .coerce import coerce_response
 from .concurrency import SyncRunner, is_async_callable
@@ -37,6 +37,7 @@ from .logging import create_logger
 from .routing import BuildError, Map, Rule
 from .scaffold import F, Scaffold, endpoint_from_view_func
 from .sending import send_response
+from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
 from .wrappers import Request, Response
@@ -45,7 +46,6 @@ from .wrappers.request import DEFAULT_MAX_CONTENT_LENGTH
 if TYPE_CHECKING:
     import logging
 
-    from .sessions import SessionMixin
     from .testing import FlaskClient
 
 T = TypeVar("T")
@@ -80,6 +80,8 @@ class Flask(Scaffold):
     url_rule_class = Rule
     url_map_class = Map
     test_client_class: type[FlaskClient] | None = None
+    #: How sessions are loaded from requests and saved to responses.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
 
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
@@ -168,7 +170,7 @@ class Flask(Scaffold):
             fn = getattr(sys.modules["__main__"], "__file__", None)
             if fn is None:
                 return "__main__"
-            return os.path.splitext(os.path.basename(fn))[0]
+            return str(os.path.splitext(os.path.basename(fn))[0])
         return self.import_name
 
     @property
@@ -235,7 +237,8 @@ class Flask(Scaffold):
             methods = getattr(view_func, "methods", None) or ("GET",)
         if isinstance(methods, str):
             raise TypeError(
-                "Allowed methods must be a list of strings, for example: @app.route(..., methods=[\"POST\"])"
+                "Allowed methods must be a list of strings, for example:"
+                ' @app.route(..., methods=["POST"])'
             )
         methods = {item.upper() for item in methods}
         required = set(getattr(view_func, "required_methods", ()))
@@ -276,7 +279,7 @@ class Flask(Scaffold):
         return f
 
     def while_serving(self, f: F) -> F:
-        """Register a generator function: code before its ``yield`` runs at startup, after it at shutdown."""
+        """Register a generator function: before its ``yield`` is startup, after it shutdown."""
         self.while_serving_funcs.append(f)
         return f
 
@@ -303,7 +306,7 @@ class Flask(Scaffold):
         return RequestContext(self, request)
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
-        """An async test client; ``async with app.test_client() as client:`` also runs lifespan hooks."""
+        """An async test client; ``async with app.test_client()`` also runs lifespan hooks."""
         from .testing import FlaskClient
 
         cls = self.test_client_class or FlaskClient
@@ -315,7 +318,7 @@ class Flask(Scaffold):
         await self.asgi_app(scope, receive, send)
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The ASGI application itself; wrap it in middleware with ``app.asgi_app = M(app.asgi_app)``."""
+        """The ASGI application itself; wrap it as ``app.asgi_app = Middleware(app.asgi_app)``."""
         kind = scope["type"]
         if kind == "http":
             await self.handle_http(scope, receive, send)
@@ -329,7 +332,7 @@ class Flask(Scaffold):
             raise ValueError(f"asyncflask cannot serve ASGI scope type {kind!r}.")
 
     async def startup(self) -> None:
-        """Run the startup hooks (the server's lifespan does this; so does ``async with client``)."""
+        """Run the startup hooks (done by the server's lifespan and by ``async with client``)."""
         await self._lifespan.startup()
 
     async def shutdown(self) -> None:
@@ -402,7 +405,7 @@ class Flask(Scaffold):
             request.routing_exception = e
 
     async def full_dispatch_request(self, ctx: RequestContext) -> Response:
-        """Route, read the body, run ``before_request`` hooks and the view, and build the response."""
+        """Route, read the body, run ``before_request`` hooks and the view, build the response."""
         request = ctx.request
         assert request is not None
         try:
@@ -431,7 +434,7 @@ class Flask(Scaffold):
             await anyio.to_thread.run_sync(lambda: request.form)
 
     async def preprocess_request(self, ctx: RequestContext) -> Any:
-        """Run URL value preprocessors and ``before_request`` hooks; a non-None hook result is returned."""
+        """Run URL value preprocessors and ``before_request`` hooks; return a non-None hook rv."""
         request = ctx.request
         assert request is not None
         if not (self.url_value_preprocessors or self.before_request_funcs):
@@ -459,7 +462,7 @@ class Flask(Scaffold):
         assert rule is not None
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response(ctx)
-        view = self.view_functions[rule.endpoint]
+        view = self.view_functions[cast(str, rule.endpoint)]
         view_args = request.view_args or {}
         if self._is_async(view):
             return await view(**view_args)
@@ -484,9 +487,7 @@ class Flask(Scaffold):
         except Exception:
             if not from_error_handler:
                 raise
-            self.logger.exception(
-                "Request finalizing failed with an error while handling an error"
-            )
+            self.logger.exception("Request finalizing failed with an error while handling an error")
         return response
 
     def make_response(self, rv: Any) -> Response:
@@ -539,7 +540,7 @@ class Flask(Scaffold):
         return await self._call(handler, e)
 
     async def handle_user_exception(self, ctx: RequestContext, e: Exception) -> Any:
-        """Handle an exception from routing, hooks or the view; re-raise it when nothing handles it."""
+        """Handle an error from routing, hooks or the view; re-raise it if nothing handles it."""
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return await self.handle_http_exception(ctx, e)
         from .errorhandlers import find_handler
@@ -638,20 +639,12 @@ class Flask(Scaffold):
 
     # -- sessions -------------------------------------------------------------
 
-    @property
-    def session_interface(self) -> Any:
-        """How sessions are loaded and saved; ``None`` until the sessions module provides one."""
-        return getattr(self, "_session_interface", None)
-
-    @session_interface.setter
-    def session_interface(self, value: Any) -> None:
-        self._session_interface = value
-
     def _open_session_sync(self, ctx: AppContext) -> SessionMixin | None:
         interface = self.session_interface
         if interface is None:
             return None
-        request = ctx.request if ctx.request is not None else ctx.websocket
+        # A websocket handshake carries the same cookies and headers as a request.
+        request = cast(Request, ctx.request if ctx.request is not None else ctx.websocket)
         session: SessionMixin | None = interface.open_session(self, request)
         if session is None:
             session = interface.make_null_session(self)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import importlib
 import json
@@ -32,7 +33,7 @@ def import_string(import_name: str) -> Any:
 
 
 class ConfigAttribute(Generic[T]):
-    """Expose a config key as an attribute of the application (``app.debug``, ``app.secret_key``)."""
+    """Expose a config key as an app attribute (``app.debug``, ``app.secret_key``)."""
 
     def __init__(self, name: str, get_converter: Callable[[Any], T] | None = None) -> None:
         self.__name__ = name
@@ -59,7 +60,9 @@ class ConfigAttribute(Generic[T]):
 class Config(dict[str, Any]):
     """A dict of settings; only UPPERCASE keys are loaded by the ``from_*`` methods."""
 
-    def __init__(self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None):
+    def __init__(
+        self, root_path: str | os.PathLike[str], defaults: Mapping[str, Any] | None = None
+    ):
         super().__init__(defaults or {})
         self.root_path = os.fspath(root_path)
 
@@ -89,10 +92,8 @@ class Config(dict[str, Any]):
             if not key.startswith(prefix):
                 continue
             value: Any = os.environ[key]
-            try:
+            with contextlib.suppress(Exception):
                 value = loads(value)
-            except Exception:
-                pass
             key = key.removeprefix(prefix)
             if "__" not in key:
                 self[key] = value

@@ -226,7 +226,7 @@ def has_websocket_context() -> bool:
 
 
 def after_this_request(f: F) -> F:
-    """Register ``f`` to run on this request's response, after the view and before ``after_request``.
+    """Register ``f`` to run on this request's response, before the ``after_request`` hooks.
 
     ``f`` takes the response and returns it (or a replacement); it may be ``async def``.
     """

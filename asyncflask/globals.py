@@ -1,4 +1,4 @@
-"""The context proxies user code reads: ``current_app``, ``g``, ``request``, ``session``, ``websocket``.
+"""The context proxies: ``current_app``, ``g``, ``request``, ``session``, ``websocket``.
 
 Inside the framework the active context is passed explicitly; these proxies are
 a convenience for views, hooks and extensions. All of them read one context

@@ -60,7 +60,7 @@ def _redirect_response(location: str, code: int, response_class: type[Response])
     return response
 
 
-def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:  # noqa: N803
+def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
     """A response redirecting to ``location`` (302 by default; any 3xx code works)."""
     if Response is None:
         ctx = _cv_context.get(None)

@@ -11,7 +11,9 @@ if TYPE_CHECKING:
 
 #: The handler added to an app's logger when nothing else would print its records.
 default_handler = logging.StreamHandler(sys.stderr)
-default_handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
+default_handler.setFormatter(
+    logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s")
+)
 
 
 def has_level_handler(logger: logging.Logger) -> bool:
@@ -28,7 +30,7 @@ def has_level_handler(logger: logging.Logger) -> bool:
 
 
 def create_logger(app: Flask) -> logging.Logger:
-    """The logger named after the app: DEBUG in debug mode, with a stderr handler if none applies."""
+    """The logger named after the app: DEBUG in debug mode, a stderr handler if none applies."""
     logger = logging.getLogger(app.name)
     if app.debug and not logger.level:
         logger.setLevel(logging.DEBUG)

@@ -19,10 +19,11 @@ HookRegistry = dict[str | None, list[Callable[..., Any]]]
 
 
 def get_root_path(import_name: str) -> str:
-    """The folder of the module or package ``import_name`` (the working directory as a fallback)."""
+    """The folder of the module or package ``import_name`` (else the working directory)."""
     module = sys.modules.get(import_name)
-    if module is not None and getattr(module, "__file__", None):
-        return os.path.dirname(os.path.abspath(module.__file__))  # type: ignore[arg-type,type-var]
+    filename = getattr(module, "__file__", None) if module is not None else None
+    if filename:
+        return os.path.dirname(os.path.abspath(str(filename)))
     try:
         spec = importlib.util.find_spec(import_name)
     except (ImportError, ValueError):

@@ -53,7 +53,7 @@ async def send_response(
         if hasattr(stream, "__aiter__"):
             chunks = cast("AsyncIterable[Any]", stream).__aiter__()
         else:
-            chunks = sync_runner.iterate(cast("Iterable[Any]", stream))
+            chunks = sync_runner.iterate(stream)
         async with anyio.create_task_group() as tg:
             tg.start_soon(_watch_disconnect, receive, tg.cancel_scope)
             async for chunk in chunks:

@@ -6,13 +6,17 @@ import json as _json
 import mimetypes
 import os
 import secrets
+import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urljoin, urlsplit
 
 import anyio
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 from .datastructures import Headers, MultiDict
 from .exceptions import WebSocketDisconnect
@@ -104,9 +108,9 @@ def _encode_body(
         content = data.read()
         return (content.encode() if isinstance(content, str) else bytes(content)), content_type
     fields = list(_iter_data(data))
-    if any(_is_file(value) for _, value in fields) or (
-        content_type or ""
-    ).startswith("multipart/form-data"):
+    if any(_is_file(value) for _, value in fields) or (content_type or "").startswith(
+        "multipart/form-data"
+    ):
         body, multipart_type = encode_multipart(fields)
         return body, multipart_type
     body = urlencode([(k, v) for k, v in fields]).encode()
@@ -402,7 +406,9 @@ async def _lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
             yield line
 
 
-def _response_from(status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes) -> TestResponse:
+def _response_from(
+    status: int, raw_headers: list[tuple[bytes, bytes]], body: bytes
+) -> TestResponse:
     headers = Headers([(k.decode("latin-1"), v.decode("latin-1")) for k, v in raw_headers])
     return TestResponse(body, status=status, headers=headers)
 
@@ -457,8 +463,17 @@ class FlaskClient:
         if self.cookie_jar is None:
             raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
         self.cookie_jar.set(
-            Cookie(key, value, domain.lstrip(".") or "localhost", path, expires, secure,
-                   httponly, samesite, host_only=not domain.startswith("."))
+            Cookie(
+                key,
+                value,
+                domain.lstrip(".") or "localhost",
+                path,
+                expires,
+                secure,
+                httponly,
+                samesite,
+                host_only=not domain.startswith("."),
+            )
         )
 
     def get_cookie(self, key: str, domain: str = "localhost", path: str = "/") -> Cookie | None:
@@ -475,7 +490,9 @@ class FlaskClient:
 
     # -- requests -------------------------------------------------------------
 
-    def _scope(self, path: str, kwargs: dict[str, Any], scope_type: str = "http") -> tuple[Scope, bytes]:
+    def _scope(
+        self, path: str, kwargs: dict[str, Any], scope_type: str = "http"
+    ) -> tuple[Scope, bytes]:
         base_url = kwargs.pop("base_url", None) or self.base_url
         split = urlsplit(path)
         target = urlsplit(base_url if not (split.scheme and split.netloc) else path)
@@ -578,7 +595,9 @@ class FlaskClient:
         return response
 
     @asynccontextmanager
-    async def stream(self, method: str, path: str, **kwargs: Any) -> AsyncIterator[StreamedTestResponse]:
+    async def stream(
+        self, method: str, path: str, **kwargs: Any
+    ) -> AsyncIterator[StreamedTestResponse]:
         """Send a request and read the response body incrementally (for streams and SSE).
 
         Leaving the block disconnects the client, which stops the app's stream.
@@ -600,10 +619,8 @@ class FlaskClient:
         async def send(message: Message) -> None:
             if disconnected.is_set():
                 return
-            try:
+            with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
                 await to_client.send(message)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                pass
 
         async def run_app() -> None:
             async with to_client:
@@ -619,7 +636,10 @@ class FlaskClient:
                         "The application returned without sending a response."
                     ) from None
                 headers = Headers(
-                    [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", [])]
+                    [
+                        (k.decode("latin-1"), v.decode("latin-1"))
+                        for k, v in start.get("headers", [])
+                    ]
                 )
                 response = StreamedTestResponse(start["status"], headers, from_app)
                 response.request = Request(scope, None, self.app)
@@ -660,10 +680,8 @@ class FlaskClient:
                 return {"type": "websocket.disconnect", "code": 1006}
 
         async def send(message: Message) -> None:
-            try:
+            with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
                 await app_outbox.send(message)
-            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-                pass
 
         async def run_app() -> None:
             async with app_outbox:
@@ -788,10 +806,8 @@ class TestWebsocket:
             return
         self.closed = True
         self.close_code = code
-        try:
+        with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
             await self._to_app.send({"type": "websocket.disconnect", "code": code})
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass
 
 
 __all__ = [

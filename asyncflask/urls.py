@@ -36,7 +36,7 @@ def host_without_port(host: str) -> str:
 
 
 def host_is_trusted(host: str, trusted_hosts: Iterable[str]) -> bool:
-    """Whether ``host`` matches one of ``trusted_hosts``; ``.example.com`` also allows subdomains."""
+    """Whether ``host`` is in ``trusted_hosts``; ``.example.com`` also allows subdomains."""
     name = host_without_port(host).lower().rstrip(".")
     for trusted in trusted_hosts:
         trusted = trusted.lower()

@@ -50,8 +50,7 @@ class Websocket(_BaseRequest):
         message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
         if headers:
             message["headers"] = [
-                (name.lower().encode("latin-1"), value.encode("latin-1"))
-                for name, value in headers
+                (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
             ]
         await self._send(message)
         self.accepted = True
@@ -121,9 +120,7 @@ class Websocket(_BaseRequest):
                 "headers": response.asgi_headers(),
             }
         )
-        await self._send(
-            {"type": "websocket.http.response.body", "body": response.get_data()}
-        )
+        await self._send({"type": "websocket.http.response.body", "body": response.get_data()})
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
@@ -185,7 +182,7 @@ async def _dispatch(app: Flask, ws: Websocket) -> Response | None:
         if rv is not None:
             break
     if rv is None:
-        view = app.view_functions[ws.url_rule.endpoint]
+        view = app.view_functions[str(ws.url_rule.endpoint)]
         if not app._is_async(view):
             raise TypeError(f"The websocket view {ws.url_rule.endpoint!r} must be 'async def'.")
         rv = await view(**(ws.view_args or {}))

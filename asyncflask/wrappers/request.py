@@ -76,7 +76,7 @@ class _BaseRequest:
 
     @cached_attribute
     def root_path(self) -> str:
-        """The prefix the application is mounted at (ASGI ``root_path``), without a trailing slash."""
+        """The prefix the app is mounted at (ASGI ``root_path``), without a trailing slash."""
         return str(self.scope.get("root_path", "")).rstrip("/")
 
     @property
@@ -265,7 +265,7 @@ class Request(_BaseRequest):
     """
 
     #: Per-route limit override set by the application (``None`` means the app's config).
-    _route_max_content_length: int | None | Any = _MISSING
+    _route_max_content_length: Any = _MISSING
 
     def __init__(self, scope: Scope, receive: Receive | None = None, app: Flask | None = None):
         super().__init__(scope, app)
@@ -328,7 +328,7 @@ class Request(_BaseRequest):
         if self._route_max_content_length is not _MISSING:
             return self._route_max_content_length  # type: ignore[no-any-return]
         if self._app is not None:
-            return self._app.config.get("MAX_CONTENT_LENGTH")  # type: ignore[no-any-return]
+            return self._app.config.get("MAX_CONTENT_LENGTH")
         return DEFAULT_MAX_CONTENT_LENGTH
 
     @max_content_length.setter
@@ -342,7 +342,7 @@ class Request(_BaseRequest):
         if value is not _MISSING:
             return value  # type: ignore[no-any-return]
         if self._app is not None:
-            return self._app.config.get("MAX_FORM_MEMORY_SIZE")  # type: ignore[no-any-return]
+            return self._app.config.get("MAX_FORM_MEMORY_SIZE")
         return 500_000
 
     @max_form_memory_size.setter
@@ -356,7 +356,7 @@ class Request(_BaseRequest):
         if value is not _MISSING:
             return value  # type: ignore[no-any-return]
         if self._app is not None:
-            return self._app.config.get("MAX_FORM_PARTS")  # type: ignore[no-any-return]
+            return self._app.config.get("MAX_FORM_PARTS")
         return 1000
 
     @max_form_parts.setter
@@ -433,7 +433,7 @@ class Request(_BaseRequest):
     def _body_timeout(self) -> float | None:
         if self._app is None:
             return None
-        return self._app.config.get("BODY_TIMEOUT")  # type: ignore[no-any-return]
+        return self._app.config.get("BODY_TIMEOUT")
 
     @property
     def stream(self) -> AsyncIterator[bytes]:

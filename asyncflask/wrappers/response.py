@@ -6,7 +6,7 @@ import functools
 import json
 from collections.abc import AsyncIterable, Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from ..datastructures import Headers
 from ..http import HTTP_STATUS_CODES, dump_cookie, parse_options_header
@@ -29,11 +29,7 @@ ResponseBody = bytes | Iterable[str | bytes] | AsyncIterable[str | bytes]
 
 def get_content_type(mimetype: str, charset: str = "utf-8") -> str:
     """Add ``; charset=...`` to text-like mimetypes (``text/*``, XML, JavaScript)."""
-    if (
-        mimetype.startswith("text/")
-        or mimetype in _CHARSET_MIMETYPES
-        or mimetype.endswith("+xml")
-    ):
+    if mimetype.startswith("text/") or mimetype in _CHARSET_MIMETYPES or mimetype.endswith("+xml"):
         return f"{mimetype}; charset={charset}"
     return mimetype
 
@@ -99,7 +95,7 @@ class Response:
         self._status_code = self.default_status
         self._reason: str | None = None
         if status is not None:
-            self.status = status  # type: ignore[assignment]
+            self.status = status
         self.direct_passthrough = direct_passthrough
         self._on_close: list[Callable[[], Any]] = []
         self._data: bytes | None
@@ -282,8 +278,7 @@ class Response:
         """The body as an iterable: ``[data]`` for a fixed body, the stream otherwise."""
         if self._data is not None:
             return [self._data]
-        assert self._stream is not None
-        return self._stream
+        return cast("Iterable[str | bytes] | AsyncIterable[str | bytes]", self._stream)
 
     @response.setter
     def response(self, value: ResponseBody | str) -> None:
@@ -293,7 +288,7 @@ class Response:
             self._data, self._stream = None, value
 
     def get_data(self, as_text: bool = False) -> Any:
-        """The body as bytes (or text). A sync stream is consumed and kept; an async one cannot be."""
+        """The body as bytes (or text); a sync stream is read and kept, an async one cannot be."""
         if self._data is None:
             stream = self._stream
             if hasattr(stream, "__aiter__"):
@@ -301,8 +296,8 @@ class Response:
                     "This response streams from an async iterable; its body cannot be read"
                     " synchronously. Iterate it with `async for` instead."
                 )
-            assert stream is not None
-            chunks = [c.encode() if isinstance(c, str) else bytes(c) for c in stream]  # type: ignore[union-attr]
+            sync_stream = cast("Iterable[str | bytes]", stream)
+            chunks = [c.encode() if isinstance(c, str) else bytes(c) for c in sync_stream]
             self._data, self._stream = b"".join(chunks), None
         if as_text:
             return self._data.decode(self.charset, "replace")
