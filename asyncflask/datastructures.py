@@ -473,11 +473,12 @@ def _header_name(name: str) -> str:
 
 def _header_value(name: str, value: HeaderValue) -> str:
     if not isinstance(value, str):
-        if not isinstance(value, int):
+        if value is None or isinstance(value, (bytes, bytearray, memoryview)):
             raise TypeError(
                 f"The value of header {name!r} must be str or int, not"
-                f" {type(value).__name__}. Convert it with str() first."
+                f" {type(value).__name__}. Decode or convert it first."
             )
+        # Flask code also sets floats and other objects; they are sent as str().
         value = str(value)
     if "\r" in value or "\n" in value or "\0" in value:
         raise ValueError(

@@ -87,8 +87,28 @@ class DefaultJSONProvider(JSONProvider):
     sort_keys = True
     compact: bool | None = None
 
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self._encoders: dict[tuple[Any, ...], json.JSONEncoder] = {}
+
+    def _encoder(self, indent: int | None, separators: tuple[str, str] | None) -> json.JSONEncoder:
+        # json.dumps() builds a new encoder whenever options are passed; reuse one per setting.
+        key = (self.default, self.ensure_ascii, self.sort_keys, indent, separators)
+        encoder = self._encoders.get(key)
+        if encoder is None:
+            encoder = self._encoders[key] = json.JSONEncoder(
+                default=self.default,
+                ensure_ascii=self.ensure_ascii,
+                sort_keys=self.sort_keys,
+                indent=indent,
+                separators=separators,
+            )
+        return encoder
+
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialize ``obj`` with this provider's settings (keyword arguments override them)."""
+        if not kwargs:
+            return self._encoder(None, None).encode(obj)
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
@@ -105,9 +125,9 @@ class DefaultJSONProvider(JSONProvider):
         if app is None:
             raise RuntimeError("The application of this JSON provider no longer exists.")
         if (self.compact is None and app.debug) or self.compact is False:
-            text = self.dumps(obj, indent=2)
+            text = self._encoder(2, None).encode(obj)
         else:
-            text = self.dumps(obj, separators=(",", ":"))
+            text = self._encoder(None, (",", ":")).encode(obj)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)
 
 
