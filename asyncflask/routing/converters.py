@@ -105,7 +105,9 @@ class AnyConverter(BaseConverter):
         if not items:
             raise ValueError("any() needs at least one item, e.g. <any(about, help):page>")
         self.items = tuple(str(item) for item in items)
-        self.regex = "(?:{})".format("|".join(re.escape(item) for item in self.items))
+        # Longest first, so a regex match takes the longest item that fits.
+        longest_first = sorted(self.items, key=len, reverse=True)
+        self.regex = "(?:{})".format("|".join(re.escape(item) for item in longest_first))
 
     def to_url(self, value: Any) -> str:
         """Quote the value after checking it is one of the items."""

@@ -19,7 +19,16 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from ..exceptions import MethodNotAllowed, NotFound, RequestRedirect
-from .converters import DIGITS, BaseConverter, ValidationError
+from .converters import (
+    DIGITS,
+    AnyConverter,
+    BaseConverter,
+    FloatConverter,
+    IntegerConverter,
+    UnicodeConverter,
+    UUIDConverter,
+    ValidationError,
+)
 from .patterns import ANY_SEGMENT, Slot, SlotPattern
 from .rules import Placeholder, Rule
 
@@ -27,6 +36,14 @@ from .rules import Placeholder, Rule
 _EXACT, _SLASH_MISSING, _EXTRA_SLASH = range(3)
 
 _Piece = str | Placeholder
+# Built-in converters whose regex's greedy match is the longest text it can match.
+_GREEDY_IS_LONGEST = (
+    AnyConverter,
+    FloatConverter,
+    IntegerConverter,
+    UnicodeConverter,
+    UUIDConverter,
+)
 _OrderKey = tuple[int, int, tuple[int, ...], int, tuple[int, ...]]
 
 
@@ -330,7 +347,8 @@ def _slot_pieces(pieces: Sequence[_Piece], rule: Rule) -> list[str | Slot]:
     for piece in pieces:
         if isinstance(piece, Placeholder):
             converter = rule.converters[piece.name]
-            slots.append(Slot(converter.regex, not converter.part_isolating))
+            bounded = type(converter) in _GREEDY_IS_LONGEST
+            slots.append(Slot(converter.regex, not converter.part_isolating, bounded))
         else:
             slots.append(piece)
     return slots

@@ -4,8 +4,9 @@ A regex such as ``(?P<a>[^/].*?)/x/(?P<b>[^/].*?)/y/(?P<c>[^/].*?)`` (three ``pa
 converters) needs time polynomial in the path length, one factor per converter, to reject a
 long path made of ``/x/`` repeats. :class:`SlotPattern` gives the same answers by remembering,
 for every slot and end position, whether the rest of the pattern can match from there, so the
-built-in converters cost time linear in the text. Only converters with a custom regex that
-matches slashes may still cost more (one regex call per candidate end position).
+built-in converters cost time linear in the text. A custom converter's regex is tried at each
+position where the text after it could start, so a custom converter sitting before a
+literal that recurs thousands of times in one path may cost more.
 """
 
 from __future__ import annotations
@@ -26,10 +27,16 @@ _NEVER = re.compile("(?!)")
 
 @dataclass(frozen=True)
 class Slot:
-    """A converter's place in a pattern: its regex and whether it may span slashes."""
+    """A converter's place in a pattern.
+
+    ``crosses_slashes``: the converter may match text with slashes. ``greedy_is_longest``:
+    no text the regex can match at a position is longer than what ``regex.match`` finds
+    there (true of the built-in converters), which bounds the ends worth trying.
+    """
 
     regex: str
     crosses_slashes: bool
+    greedy_is_longest: bool = False
 
 
 class SlotPattern:
@@ -39,7 +46,7 @@ class SlotPattern:
     ``path`` converter's lazy regex); the others take the longest.
     """
 
-    __slots__ = ("_crosses", "_kinds", "_regexes", "pieces")
+    __slots__ = ("_bounded", "_crosses", "_kinds", "_regexes", "pieces")
 
     def __init__(self, pieces: Sequence[str | Slot]) -> None:
         merged: list[str | Slot] = []
@@ -68,10 +75,24 @@ class SlotPattern:
         self._kinds = tuple(kinds)
         self._regexes = tuple(regexes)
         self._crosses = tuple(isinstance(p, Slot) and p.crosses_slashes for p in self.pieces)
+        self._bounded = tuple(isinstance(p, Slot) and p.greedy_is_longest for p in self.pieces)
 
     def match(self, text: str, start: int = 0, end: int | None = None) -> tuple[str, ...] | None:
         """The texts captured by the slots if ``text[start:end]`` matches entirely, else None."""
-        return _Search(self, text, start, len(text) if end is None else end).state(0, start)
+        if end is None:
+            end = len(text)
+        pieces = self.pieces
+        if not pieces:
+            return () if start == end else None
+        # Cheap necessary conditions first: they settle most misses without a search.
+        if isinstance(first := pieces[0], str) and not text.startswith(first, start, end):
+            return None
+        if isinstance(last := pieces[-1], str) and not text.endswith(last, start, end):
+            return None
+        for piece in pieces:
+            if isinstance(piece, str) and text.find(piece, start, end) == -1:
+                return None
+        return _Search(self, text, start, end).state(0, start)
 
 
 class _Search:
@@ -135,6 +156,11 @@ class _Search:
         regex = self.pattern._regexes[index]
         crosses = self.pattern._crosses[index]
         limit = self.end if crosses else self._segment_end(pos)
+        if self.pattern._bounded[index]:
+            longest = regex.match(self.text, pos, limit)
+            if longest is None:
+                return None
+            limit = longest.end()
         low = bisect_left(candidates, pos)
         high = bisect_right(candidates, limit)
         order = range(low, high) if crosses else range(high - 1, low - 1, -1)
