@@ -2,9 +2,11 @@
 
 Prints the cost of one ``Map.match`` for a static path, a dynamic path (``/users/42``) and a
 404, with 10, 100 and 1,000 rules registered, and exits with status 1 when the dynamic match
-with 1,000 rules costs more than 1.25 times the one with 10 rules.
+with 1,000 rules costs more than 1.25 times the one with 10 rules. Every figure is a median
+over timing rounds; the sizes are timed in turn within each round, and the ratios are the
+medians of the per-round ratios, so a burst of load elsewhere on the machine skews neither.
 
-    python benchmarks/routing_scaling.py [--repeat 15]
+    python benchmarks/routing_scaling.py [--repeat 31]
 """
 
 from __future__ import annotations
@@ -72,8 +74,8 @@ def matcher(url_map: Map, path: str) -> Callable[[], object]:
     return run
 
 
-def measure(repeat: int) -> dict[tuple[str, int], float]:
-    """Median seconds per match for each (case, size); sizes are interleaved against drift."""
+def measure(repeat: int) -> dict[tuple[str, int], list[float]]:
+    """Seconds per match for each (case, size), one sample per round."""
     maps = {size: build_map(size) for size in SIZES}
     samples: dict[tuple[str, int], list[float]] = {
         (case, size): [] for case in CASES for size in SIZES
@@ -83,16 +85,16 @@ def measure(repeat: int) -> dict[tuple[str, int], float]:
     }
     for run in runners.values():
         run()  # compile the map and warm up
-    number = 20_000
+    number = 5_000
     for _ in range(repeat):
         for key, run in runners.items():
             samples[key].append(timeit.timeit(run, number=number) / number)
-    return {key: statistics.median(values) for key, values in samples.items()}
+    return samples
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=15, help="timing rounds (median taken)")
+    parser.add_argument("--repeat", type=int, default=31, help="timing rounds (median taken)")
     args = parser.parse_args()
 
     expected = {
@@ -106,12 +108,22 @@ def main() -> int:
                 print(f"{case} path matched the wrong rule with {size} rules", file=sys.stderr)
                 return 2
 
-    results = measure(args.repeat)
+    samples = measure(args.repeat)
     print(f"{'rules':>6} " + " ".join(f"{case:>10}" for case in CASES) + "   (µs per match)")
     for size in SIZES:
-        cells = " ".join(f"{results[(case, size)] * 1e6:10.3f}" for case in CASES)
+        cells = " ".join(
+            f"{statistics.median(samples[(case, size)]) * 1e6:10.3f}" for case in CASES
+        )
         print(f"{size:>6} {cells}")
-    ratios = {case: results[(case, SIZES[-1])] / results[(case, SIZES[0])] for case in CASES}
+    ratios = {
+        case: statistics.median(
+            large / small
+            for large, small in zip(
+                samples[(case, SIZES[-1])], samples[(case, SIZES[0])], strict=True
+            )
+        )
+        for case in CASES
+    }
     print(
         f"{SIZES[-1]}/{SIZES[0]} rules: "
         + ", ".join(f"{case} {ratio:.2f}x" for case, ratio in ratios.items())
