@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 import asyncflask.routing as routing
+from asyncflask.exceptions import RoutingException
 from asyncflask.routing import BuildError, Map, Rule, ValidationError
 
 
@@ -34,6 +35,7 @@ def test_public_names() -> None:
 def test_error_classes() -> None:
     assert issubclass(ValidationError, ValueError)
     assert issubclass(BuildError, LookupError)
+    assert issubclass(BuildError, RoutingException)
 
 
 def test_default_converter_names() -> None:

@@ -7,13 +7,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from ..exceptions import RoutingException
 from .rules import Rule
 
 # Characters left unquoted in query keys and values (spaces become "+").
 _QUERY_SAFE = "!$'()*,/:;?@"
 
 
-class BuildError(LookupError):
+class BuildError(RoutingException, LookupError):
     """No URL could be built for ``endpoint`` with these ``values`` (and ``method``).
 
     The message says why: an unknown endpoint (with close names), missing or conflicting
