@@ -321,6 +321,33 @@ def test_a_regex_with_a_slash_makes_a_converter_span_segments() -> None:
     assert no_match(url_map, "/s/a/1/end")
 
 
+class BrokenRegexConverter(BaseConverter):
+    regex = "[0-9"
+
+
+def test_converter_with_an_invalid_regex_fails_when_added() -> None:
+    url_map = Map()
+    url_map.converters["broken"] = BrokenRegexConverter
+    with pytest.raises(ValueError, match=r"'broken' converter of <n> has an invalid regex"):
+        url_map.add(Rule("/b/<broken:n>", endpoint="view"))
+
+
+class GroupedConverter(BaseConverter):
+    regex = "(?P<major>[0-9]+)[.]([0-9]+)"
+
+    def to_python(self, value: str) -> tuple[int, ...]:
+        return tuple(int(part) for part in value.split("."))
+
+
+def test_converter_regex_may_have_its_own_groups() -> None:
+    url_map = Map()
+    url_map.converters["version"] = GroupedConverter
+    url_map.add(Rule("/v/<version:v>", endpoint="view"))
+    url_map.add(Rule("/w/<version:v>-<name>", endpoint="view"))
+    assert value_of(url_map, "/v/1.22") == (1, 22)
+    assert url_map.match("/w/3.4-x")[1] == {"v": (3, 4), "name": "x"}
+
+
 def test_converters_are_per_map() -> None:
     first = Map()
     first.converters["list"] = ListConverter

@@ -32,6 +32,8 @@ from .converters import (
 from .patterns import ANY_SEGMENT, Slot, SlotPattern
 from .rules import Placeholder, Rule
 
+# The regex group holding a converter's text (a name unlikely in a converter's own regex).
+_GROUP = "_routing_slot_"
 # How a rule's end relates to the request path's trailing slash.
 _EXACT, _SLASH_MISSING, _EXTRA_SLASH = range(3)
 
@@ -79,7 +81,7 @@ class _Segment:
             self.match = _match_digits
         elif len(regexes) == 1:
             source = "".join(
-                f"(?P<slot>{slot.regex})" if isinstance(slot, Slot) else re.escape(slot)
+                f"(?P<{_GROUP}>{slot.regex})" if isinstance(slot, Slot) else re.escape(slot)
                 for slot in slots
             )
             self.match = _RegexSegment(re.compile(source)).match
@@ -101,7 +103,7 @@ class _RegexSegment:
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self._regex = regex
-        self._group = regex.groupindex["slot"]
+        self._group = regex.groupindex[_GROUP]
 
     def match(self, part: str) -> tuple[str, ...] | None:
         found = self._regex.fullmatch(part)

@@ -157,12 +157,20 @@ class Rule:
                 " YourConverter"
             )
         try:
-            return converter_class(map, *piece.args, **piece.kwargs)
+            converter = converter_class(map, *piece.args, **piece.kwargs)
         except (TypeError, ValueError) as exc:
             raise ValueError(
                 f"URL rule {self.rule!r}: the {piece.converter!r} converter of"
                 f" <{piece.name}> rejects its arguments: {exc}"
             ) from None
+        try:
+            re.compile(converter.regex)
+        except re.error as exc:
+            raise ValueError(
+                f"URL rule {self.rule!r}: the {piece.converter!r} converter of <{piece.name}>"
+                f" has an invalid regex {converter.regex!r}: {exc}"
+            ) from None
+        return converter
 
     @property
     def converters(self) -> Mapping[str, BaseConverter]:
