@@ -1,0 +1,124 @@
+"""The public names of ``asyncflask`` match the contract in DESIGN.md."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+import asyncflask
+
+#: Names of the public contract that exist today.
+CONTRACT = [
+    "AsyncFlask",
+    "Flask",
+    "Request",
+    "Response",
+    "abort",
+    "after_this_request",
+    "copy_current_request_context",
+    "current_app",
+    "g",
+    "has_app_context",
+    "has_request_context",
+    "jsonify",
+    "make_response",
+    "redirect",
+    "request",
+    "session",
+    "stream_with_context",
+    "url_for",
+    "websocket",
+]
+
+#: Names of the contract that later work adds; absent is fine, present means exported.
+PENDING = [
+    "Blueprint",
+    "ServerSentEvent",
+    "flash",
+    "get_flashed_messages",
+    "get_template_attribute",
+    "render_template",
+    "render_template_string",
+    "send_file",
+    "send_from_directory",
+    "sse",
+    "stream_template",
+]
+
+
+@pytest.mark.parametrize("name", CONTRACT)
+def test_contract_name_is_importable(name: str) -> None:
+    module = importlib.import_module("asyncflask")
+    assert hasattr(module, name), f"asyncflask.{name} is missing"
+    exec(f"from asyncflask import {name}", {})
+
+
+@pytest.mark.parametrize("name", CONTRACT)
+def test_contract_name_is_in_all(name: str) -> None:
+    assert name in asyncflask.__all__
+
+
+@pytest.mark.parametrize("name", PENDING)
+def test_pending_name_is_exported_once_it_exists(name: str) -> None:
+    present = hasattr(asyncflask, name)
+    assert present == (name in asyncflask.__all__), (
+        f"asyncflask.{name} exists but is not in __all__"
+        if present
+        else f"asyncflask.__all__ lists {name!r} but asyncflask has no such attribute"
+    )
+
+
+def test_all_is_sorted() -> None:
+    assert asyncflask.__all__ == sorted(asyncflask.__all__)
+
+
+def test_all_has_no_duplicates() -> None:
+    assert len(asyncflask.__all__) == len(set(asyncflask.__all__))
+
+
+def test_every_name_in_all_resolves() -> None:
+    missing = [name for name in asyncflask.__all__ if not hasattr(asyncflask, name)]
+    assert missing == []
+
+
+def test_star_import_gives_exactly_all() -> None:
+    namespace: dict[str, object] = {}
+    exec("from asyncflask import *", namespace)
+    namespace.pop("__builtins__", None)
+    assert sorted(namespace) == sorted(asyncflask.__all__)
+
+
+def test_async_flask_is_flask() -> None:
+    assert asyncflask.AsyncFlask is asyncflask.Flask
+
+
+def test_version_is_a_string() -> None:
+    assert isinstance(asyncflask.__version__, str)
+    assert asyncflask.__version__
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("asyncflask.exceptions", "WebSocketDisconnect"),
+        ("asyncflask.exceptions", "HTTPException"),
+        ("asyncflask.exceptions", "NotFound"),
+        ("asyncflask.testing", "FlaskClient"),
+        ("asyncflask.wrappers", "Request"),
+        ("asyncflask.wrappers", "Response"),
+        ("asyncflask.globals", "request"),
+        ("asyncflask.ctx", "has_request_context"),
+        ("asyncflask.json", "jsonify"),
+        ("asyncflask.routing", "BuildError"),
+    ],
+)
+def test_submodule_import_paths(module: str, name: str) -> None:
+    assert hasattr(importlib.import_module(module), name)
+
+
+def test_proxies_are_the_same_objects_as_in_globals() -> None:
+    from asyncflask import globals as g_module
+
+    for name in ("request", "websocket", "session", "g", "current_app"):
+        assert getattr(asyncflask, name) is getattr(g_module, name)
