@@ -1,8 +1,12 @@
 """In-process mode: call each ASGI app directly and time microseconds per request.
 
-For each scenario every framework's app is built and started (lifespan) once, its answer is
-checked, it is warmed up, and then the frameworks are timed in interleaved batches (the order
+Every scenario's app in every framework is built and started (lifespan) once, its answer is
+checked and it is warmed up; then all of them are timed in interleaved batches (the order
 rotates every repeat) so that drift in the machine's speed hits them all alike.
+
+Requests run one after another in one task. Every few requests the event loop gets a turn, as
+a server's loop does between requests, so the work an app leaves to the loop (callbacks,
+cancelled timers to clean up) is done, and timed, within the batch instead of piling up.
 """
 
 from __future__ import annotations
@@ -13,12 +17,13 @@ import io
 import pstats
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from time import perf_counter
 from typing import TypeVar
 
 import anyio
+from anyio.lowlevel import checkpoint
 
 from benchmarks.driver import ASGIApp, PreparedRequest, drive, lifespan
 from benchmarks.frameworks import AppFactory
@@ -26,6 +31,9 @@ from benchmarks.results import Result, Run
 from benchmarks.scenarios import Scenario
 
 T = TypeVar("T")
+
+#: Requests between two turns of the event loop.
+LOOP_TURN_EVERY = 8
 
 
 @dataclass(frozen=True)
@@ -41,9 +49,13 @@ class InProcessSettings:
 @dataclass
 class _Subject:
     framework: str
+    scenario: str
     app: ASGIApp
     request: PreparedRequest
+    status: int
     batch_size: int = 0
+    samples: list[float] = field(default_factory=list)
+    error: str | None = None
 
 
 def run_async(func: Callable[[], Awaitable[T]], use_uvloop: bool = True) -> T:
@@ -67,13 +79,14 @@ def measure(
     settings: InProcessSettings,
     progress: bool = True,
 ) -> None:
-    """Measure every scenario in every framework of ``factories`` and add the results to ``run``."""
-    for scenario in scenarios:
-        if progress:
-            print(f"  {scenario.title} ...", flush=True)
-        run_async(
-            partial(_measure_scenario, run, scenario, factories, settings), settings.use_uvloop
-        )
+    """Measure every scenario in every framework of ``factories`` and add the results to ``run``.
+
+    All apps are started first and then timed in turn, each repeat in a rotated order, so that
+    a slow spell of the machine is shared by every framework and every scenario.
+    """
+    run_async(
+        partial(_measure_all, run, scenarios, factories, settings, progress), settings.use_uvloop
+    )
 
 
 class _Unmeasurable(Exception):
@@ -84,51 +97,55 @@ def _describe(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, _Unmeasurable) else f"{type(exc).__name__}: {exc}"
 
 
-async def _measure_scenario(
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(message, flush=True)
+
+
+async def _measure_all(
     run: Run,
-    scenario: Scenario,
+    scenarios: Sequence[Scenario],
     factories: Mapping[str, Mapping[str, AppFactory]],
     settings: InProcessSettings,
+    progress: bool,
 ) -> None:
     async with AsyncExitStack() as stack:
         subjects: list[_Subject] = []
-        for framework, framework_factories in factories.items():
-            try:
-                subject = await _prepare(stack, framework, framework_factories, scenario)
-                subject.batch_size = await _warm_up(subject, settings)
-            except Exception as exc:
-                run.add(Result.failed(framework, scenario.name, _describe(exc)))
-            else:
-                subjects.append(subject)
+        _say(progress, "  starting, checking and warming up every app ...")
+        for scenario in scenarios:
+            for framework, framework_factories in factories.items():
+                try:
+                    subject = await _prepare(stack, framework, framework_factories, scenario)
+                    subject.batch_size = await _warm_up(subject, settings)
+                except Exception as exc:
+                    run.add(Result.failed(framework, scenario.name, _describe(exc)))
+                else:
+                    subjects.append(subject)
 
-        samples: dict[str, list[float]] = {subject.framework: [] for subject in subjects}
-        failures: dict[str, str] = {}
         for repeat in range(settings.repeats):
-            shift = repeat % len(subjects) if subjects else 0
+            _say(progress, f"  repeat {repeat + 1} of {settings.repeats} ...")
+            shift = repeat * len(subjects) // settings.repeats
             for subject in subjects[shift:] + subjects[:shift]:
-                if subject.framework in failures:
+                if subject.error is not None:
                     continue
                 gc.collect()
                 try:
-                    samples[subject.framework].append(
-                        await _time_batch(subject, scenario.expect.status)
-                    )
+                    subject.samples.append(await _time_batch(subject))
                 except Exception as exc:
-                    failures[subject.framework] = _describe(exc)
+                    subject.error = _describe(exc)
 
-        for subject in subjects:
-            if subject.framework in failures:
-                error = failures[subject.framework]
-                run.add(Result.failed(subject.framework, scenario.name, error))
-            else:
-                run.add(
-                    Result.from_samples(
-                        subject.framework,
-                        scenario.name,
-                        samples[subject.framework],
-                        batch_size=subject.batch_size,
-                    )
+    for subject in subjects:
+        if subject.error is not None:
+            run.add(Result.failed(subject.framework, subject.scenario, subject.error))
+        else:
+            run.add(
+                Result.from_samples(
+                    subject.framework,
+                    subject.scenario,
+                    subject.samples,
+                    batch_size=subject.batch_size,
                 )
+            )
 
 
 async def _prepare(
@@ -143,7 +160,8 @@ async def _prepare(
         raise _Unmeasurable("no app for this scenario")
     app = factory()
     state = await stack.enter_async_context(lifespan(app))
-    subject = _Subject(framework, app, PreparedRequest(scenario.request, state))
+    request = PreparedRequest(scenario.request, state)
+    subject = _Subject(framework, scenario.name, app, request, scenario.expect.status)
     response = await drive(subject.app, subject.request)
     if not response.complete:
         raise _Unmeasurable("wrong answer: the app returned before completing its response")
@@ -158,23 +176,32 @@ async def _warm_up(subject: _Subject, settings: InProcessSettings) -> int:
     count = 0
     start = perf_counter()
     while (elapsed := perf_counter() - start) < settings.warmup_seconds or count < 20:
-        await drive(subject.app, subject.request)
-        count += 1
-    return max(1, round(settings.batch_seconds * count / elapsed))
+        await _run_requests(subject, LOOP_TURN_EVERY)
+        count += LOOP_TURN_EVERY
+    return max(LOOP_TURN_EVERY, round(settings.batch_seconds * count / elapsed))
 
 
-async def _time_batch(subject: _Subject, status: int) -> float:
+async def _run_requests(subject: _Subject, count: int) -> int:
+    """Run ``count`` requests, giving the loop a turn every few; return how many were wrong."""
+    app, request, status = subject.app, subject.request, subject.status
+    wrong = 0
+    for index in range(1, count + 1):
+        response = await drive(app, request)
+        if response.status != status or not response.complete:
+            wrong += 1
+        if index % LOOP_TURN_EVERY == 0:
+            await checkpoint()
+    await checkpoint()
+    return wrong
+
+
+async def _time_batch(subject: _Subject) -> float:
     """Time one batch and return microseconds per request.
 
     Raises when a response was incomplete or had another status than expected.
     """
-    app, request = subject.app, subject.request
-    wrong = 0
     start = perf_counter()
-    for _ in range(subject.batch_size):
-        response = await drive(app, request)
-        if response.status != status or not response.complete:
-            wrong += 1
+    wrong = await _run_requests(subject, subject.batch_size)
     elapsed = perf_counter() - start
     if wrong:
         raise _Unmeasurable(f"{wrong} of {subject.batch_size} timed responses were wrong")
@@ -188,19 +215,14 @@ def profile(
     profiler = cProfile.Profile()
 
     async def main() -> None:
-        app = factory()
-        async with lifespan(app) as state:
-            prepared = PreparedRequest(scenario.request, state)
-            response = await drive(app, prepared)
-            problem = scenario.expect.problem(response.status, response.body)
-            if problem is not None:
-                raise RuntimeError(f"wrong answer: {problem}")
-            for _ in range(min(requests, 2000)):
-                await drive(app, prepared)
+        async with AsyncExitStack() as stack:
+            subject = await _prepare(stack, "profiled", {scenario.name: factory}, scenario)
+            await _run_requests(subject, min(requests, 2000))
             profiler.enable()
-            for _ in range(requests):
-                await drive(app, prepared)
+            wrong = await _run_requests(subject, requests)
             profiler.disable()
+            if wrong:
+                raise RuntimeError(f"{wrong} of {requests} profiled responses were wrong")
 
     run_async(main, use_uvloop=use_uvloop)
     return profiler
