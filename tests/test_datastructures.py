@@ -22,13 +22,14 @@ from asyncflask.datastructures import (
     UserAgent,
 )
 from asyncflask.exceptions import BadRequest, BadRequestKeyError
+from asyncflask.files import FileStorage
 
 
 def test_all_is_sorted_and_complete() -> None:
     assert datastructures.__all__ == sorted(datastructures.__all__)
     for name in datastructures.__all__:
         assert hasattr(datastructures, name)
-    assert not hasattr(datastructures, "FileStorage")
+    assert datastructures.FileStorage is FileStorage
 
 
 # ---- MultiDict ------------------------------------------------------------------------

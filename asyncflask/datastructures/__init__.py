@@ -2,9 +2,13 @@
 
 Each structure has a module of its own (``multidict``, ``headers``, ``accept``,
 ``user_agent``, ``callback_dict``); import the names from this package.
+:class:`FileStorage`, the type of ``request.files`` values, lives in
+:mod:`asyncflask.files` and is importable from here too.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from .accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
 from .callback_dict import CallbackDict
@@ -16,11 +20,15 @@ from .headers import _header_value as _header_value
 from .multidict import CombinedMultiDict, ImmutableMultiDict, MultiDict
 from .user_agent import UserAgent
 
+if TYPE_CHECKING:
+    from asyncflask.files import FileStorage
+
 __all__ = [
     "Accept",
     "CallbackDict",
     "CharsetAccept",
     "CombinedMultiDict",
+    "FileStorage",
     "Headers",
     "ImmutableMultiDict",
     "LanguageAccept",
@@ -28,3 +36,13 @@ __all__ = [
     "MultiDict",
     "UserAgent",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # asyncflask.files imports Headers from this package, so FileStorage is imported on
+    # first use: importing it above would fail whenever asyncflask.files is imported first.
+    if name == "FileStorage":
+        from asyncflask.files import FileStorage
+
+        return FileStorage
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
