@@ -14,14 +14,13 @@ from markupsafe import Markup
 
 from asyncflask import Flask, session
 from asyncflask.http import parse_date, parse_set_cookie
+from asyncflask.json.tag import JSONTag, TaggedJSONSerializer
 from asyncflask.sessions import (
-    JSONTag,
     NullSession,
     SecureCookieSession,
     SecureCookieSessionInterface,
     SessionInterface,
     SessionMixin,
-    TaggedJSONSerializer,
     session_json_serializer,
 )
 from asyncflask.wrappers import Request, Response
