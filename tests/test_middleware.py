@@ -162,6 +162,33 @@ async def test_x_port_applies_after_x_host() -> None:
     assert scope["server"] == ("example.com", 2222)
 
 
+async def test_x_port_without_server_takes_the_name_from_host() -> None:
+    inner = RecordingApp()
+    scope = make_scope([("X-Forwarded-Port", "8443")])
+    del scope["server"]
+    fixed = await call(ProxyFix(inner, x_port=1), scope, inner)
+    assert fixed["server"] == ("internal", 8443)
+
+
+async def test_x_port_without_host_header_sets_only_the_server_port() -> None:
+    inner = RecordingApp()
+    scope = make_scope([("X-Forwarded-Port", "8443")])
+    scope["headers"] = [(b"x-forwarded-port", b"8443")]
+    fixed = await call(ProxyFix(inner, x_port=1), scope, inner)
+    assert host_headers(fixed) == []
+    assert fixed["server"] == ("10.0.0.2", 8443)
+
+
+@pytest.mark.parametrize("host", ["[::1", "bad host", "a:b:c"])
+async def test_x_port_leaves_a_malformed_host_header_for_the_request_to_reject(host: str) -> None:
+    inner = RecordingApp()
+    scope = make_scope([("X-Forwarded-Port", "8443")])
+    scope["headers"][0] = (b"host", host.encode())
+    fixed = await call(ProxyFix(inner, x_port=1), scope, inner)
+    assert host_headers(fixed) == [host.encode()]
+    assert fixed["server"] == ("10.0.0.2", 8443)
+
+
 async def test_x_prefix_sets_root_path_and_prefixes_path() -> None:
     scope = await fix([("X-Forwarded-Prefix", "/app/")], x_prefix=1)
     assert scope["root_path"] == "/app"
@@ -448,6 +475,14 @@ async def test_flow_host_port_and_prefix_shape_urls(proxied_app: Flask) -> None:
     assert response.json["path"] == "/"
     assert response.json["url"] == "https://example.com:8443/shop/"
     assert response.json["external"] == "https://example.com:8443/shop/"
+
+
+async def test_flow_malformed_host_with_forwarded_port_is_400(proxied_app: Flask) -> None:
+    proxied_app.asgi_app = ProxyFix(proxied_app.asgi_app, x_port=1)  # type: ignore[method-assign]
+    response = await proxied_app.test_client().get(
+        "/", headers={"Host": "[::1", "X-Forwarded-Port": "8443"}
+    )
+    assert response.status_code == 400
 
 
 async def test_flow_without_proxy_fix_headers_are_not_trusted(proxied_app: Flask) -> None:

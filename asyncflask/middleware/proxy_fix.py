@@ -110,6 +110,66 @@ def _with_port(host: str, port: int) -> str:
     return f"{host.rpartition(':')[0] if ':' in host else host}:{port}"
 
 
+def _read_headers(scope: Scope) -> tuple[dict[bytes, str], str | None]:
+    """The ``X-Forwarded-*`` headers (repeated lines joined by commas) and the ``Host`` header."""
+    forwarded: dict[bytes, str] = {}
+    host: str | None = None
+    for raw_name, raw_value in scope["headers"]:
+        name = bytes(raw_name).lower()
+        if name in _FORWARDED_HEADERS:
+            value = bytes(raw_value).decode("latin-1")
+            forwarded[name] = f"{forwarded[name]},{value}" if name in forwarded else value
+        elif name == b"host" and host is None:
+            # The first one, as the request reads it.
+            host = bytes(raw_value).decode("latin-1")
+    return forwarded, host
+
+
+def _apply_host(fixed: dict[str, Any], forwarded_host: str | None) -> str | None:
+    """Set ``server`` from a valid ``X-Forwarded-Host``; return the new ``Host`` header."""
+    if not forwarded_host or not is_valid_host(forwarded_host):
+        return None
+    parts = _split_host(forwarded_host)
+    if parts is None:
+        return None
+    name, port = parts
+    if port is None:
+        port = _DEFAULT_PORTS.get(str(fixed.get("scheme")), 80)
+    fixed["server"] = (name, port)
+    return forwarded_host
+
+
+def _apply_port(fixed: dict[str, Any], host: str | None, forwarded_port: str | None) -> str | None:
+    """Set the port of ``server`` from ``X-Forwarded-Port``; return the new ``Host`` header."""
+    port = _parse_port(forwarded_port) if forwarded_port else None
+    if port is None:
+        return None
+    # A malformed Host header is left alone: the request rejects it with a 400.
+    new_host = _with_port(host, port) if host and is_valid_host(host) else None
+    server = fixed.get("server")
+    if server:
+        fixed["server"] = (server[0], port)
+    elif new_host:
+        name_and_port = _split_host(new_host)
+        if name_and_port is not None:
+            fixed["server"] = (name_and_port[0], port)
+    return new_host
+
+
+def _apply_prefix(fixed: dict[str, Any], forwarded_prefix: str | None) -> None:
+    """Make a safe ``X-Forwarded-Prefix`` the ``root_path``, replacing the server's."""
+    prefix = _parse_prefix(forwarded_prefix) if forwarded_prefix else None
+    if prefix is None:
+        return
+    old_root = str(fixed.get("root_path", "")).rstrip("/")
+    path = str(fixed.get("path", "/"))
+    # The ASGI path includes root_path; keep only the part below it.
+    if old_root and path.startswith(old_root) and path[len(old_root) :][:1] in ("/", ""):
+        path = path[len(old_root) :]
+    fixed["root_path"] = prefix
+    fixed["path"] = prefix + path
+
+
 class ProxyFix:
     """ASGI middleware that applies ``X-Forwarded-*`` headers from trusted proxies.
 
@@ -169,77 +229,43 @@ class ProxyFix:
 
     def fix_scope(self, scope: Scope) -> Scope:
         """A copy of an ``http`` or ``websocket`` scope rewritten from the trusted headers."""
-        forwarded: dict[bytes, list[str]] = {}
-        host_header: str | None = None
-        headers = list(scope.get("headers", ()))
-        for raw_name, raw_value in headers:
-            name = bytes(raw_name).lower()
-            if name in _FORWARDED_HEADERS:
-                forwarded.setdefault(name, []).append(bytes(raw_value).decode("latin-1"))
-            elif name == b"host":
-                host_header = bytes(raw_value).decode("latin-1")
-
-        def header(name: bytes) -> str | None:
-            values = forwarded.get(name)
-            return ",".join(values) if values else None
-
+        forwarded, host = _read_headers(scope)
         fixed: dict[str, Any] = dict(scope)
         fixed[ORIG_KEY] = {
             "client": scope.get("client"),
             "scheme": scope.get("scheme"),
-            "host": host_header,
+            "host": host,
             "server": scope.get("server"),
             "root_path": scope.get("root_path", ""),
             "path": scope.get("path"),
         }
-        new_host: str | None = None
 
-        client = _trusted_value(self.x_for, header(b"x-forwarded-for"))
+        client = _trusted_value(self.x_for, forwarded.get(b"x-forwarded-for"))
         address = _parse_client(client) if client else None
         if address:
             fixed["client"] = (address, 0)
 
-        proto = _trusted_value(self.x_proto, header(b"x-forwarded-proto"))
+        proto = _trusted_value(self.x_proto, forwarded.get(b"x-forwarded-proto"))
         scheme = _SCHEMES[scope["type"]].get(proto.lower()) if proto else None
         if scheme:
             fixed["scheme"] = scheme
 
-        forwarded_host = _trusted_value(self.x_host, header(b"x-forwarded-host"))
-        if forwarded_host and is_valid_host(forwarded_host):
-            parts = _split_host(forwarded_host)
-            if parts is not None:
-                host_name, port = parts
-                default = _DEFAULT_PORTS.get(str(fixed.get("scheme", "http")), 80)
-                fixed["server"] = (host_name, port if port is not None else default)
-                new_host = host_header = forwarded_host
-
-        forwarded_port = _trusted_value(self.x_port, header(b"x-forwarded-port"))
-        port_number = _parse_port(forwarded_port) if forwarded_port else None
-        if port_number is not None:
-            if host_header:
-                new_host = host_header = _with_port(host_header, port_number)
-            server = fixed.get("server")
-            if server:
-                fixed["server"] = (server[0], port_number)
-            elif host_header:
-                split = _split_host(host_header)
-                if split is not None:
-                    fixed["server"] = (split[0], port_number)
-
-        prefix_header = _trusted_value(self.x_prefix, header(b"x-forwarded-prefix"))
-        prefix = _parse_prefix(prefix_header) if prefix_header else None
-        if prefix is not None:
-            old_root = str(scope.get("root_path", "")).rstrip("/")
-            path = str(scope.get("path", "/"))
-            if old_root and path.startswith(old_root) and path[len(old_root) :][:1] in ("/", ""):
-                path = path[len(old_root) :]
-            fixed["root_path"] = prefix
-            fixed["path"] = prefix + path
-
+        forwarded_host = _apply_host(
+            fixed, _trusted_value(self.x_host, forwarded.get(b"x-forwarded-host"))
+        )
+        host_with_port = _apply_port(
+            fixed,
+            forwarded_host or host,
+            _trusted_value(self.x_port, forwarded.get(b"x-forwarded-port")),
+        )
+        new_host = host_with_port or forwarded_host
         if new_host is not None:
-            encoded = new_host.encode("latin-1")
-            fixed["headers"] = [(name, value) for name, value in headers if name.lower() != b"host"]
-            fixed["headers"].append((b"host", encoded))
+            fixed["headers"] = [
+                (name, value) for name, value in scope["headers"] if name.lower() != b"host"
+            ]
+            fixed["headers"].append((b"host", new_host.encode("latin-1")))
+
+        _apply_prefix(fixed, _trusted_value(self.x_prefix, forwarded.get(b"x-forwarded-prefix")))
         return fixed
 
 
