@@ -409,6 +409,8 @@ class Flask(Scaffold):
         request = ctx.request
         assert request is not None
         try:
+            if self.config["TRUSTED_HOSTS"] is not None:
+                request.host  # noqa: B018 - validates the Host header before anything runs
             self.match_request(request)
             rule = request.url_rule
             if rule is not None:

@@ -48,6 +48,11 @@ def coerce_response(
                 " The tuple must have the form (body, status, headers), (body, status), or"
                 " (body, headers)."
             )
+    if status is not None and (not isinstance(status, (int, str)) or isinstance(status, bool)):
+        raise TypeError(
+            f"The view function{_for(view_name)} returned a status of type"
+            f" {type(status).__name__}; it must be an int or a str."
+        )
     if rv is None:
         raise TypeError(
             f"The view function{_for(view_name)} did not return a valid response. The"
@@ -73,11 +78,6 @@ def coerce_response(
             f" but it was a {type(rv).__name__}."
         )
     if status is not None:
-        if not isinstance(status, (int, str)) or isinstance(status, bool):
-            raise TypeError(
-                f"The view function{_for(view_name)} returned a status of type"
-                f" {type(status).__name__}; it must be an int or a str."
-            )
         response.status = status
     if headers:
         response.headers.update(headers)

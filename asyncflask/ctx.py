@@ -29,6 +29,15 @@ _sentinel = object()
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object for storing data during one context."""
 
+    if TYPE_CHECKING:
+        # Any attribute may be set on ``g``; these tell type checkers so.
+
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+        def __delattr__(self, name: str) -> None: ...
+
     def get(self, name: str, default: Any | None = None) -> Any:
         """Return attribute ``name``, or ``default`` when it is not set."""
         return self.__dict__.get(name, default)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any, cast
 
 import anyio
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
 from .concurrency import SyncRunner
 from .typing import Receive, Send
@@ -54,15 +58,21 @@ async def send_response(
             chunks = cast("AsyncIterable[Any]", stream).__aiter__()
         else:
             chunks = sync_runner.iterate(stream)
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(_watch_disconnect, receive, tg.cancel_scope)
-            async for chunk in chunks:
-                if isinstance(chunk, str):
-                    chunk = chunk.encode()
-                if chunk:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-            tg.cancel_scope.cancel()
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(_watch_disconnect, receive, tg.cancel_scope)
+                async for chunk in chunks:
+                    if isinstance(chunk, str):
+                        chunk = chunk.encode()
+                    if chunk:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+                tg.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            # Only the streaming task can fail here: surface its error as itself.
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
     finally:
         with anyio.CancelScope(shield=True):
             await close_stream(stream, sync_runner)

@@ -154,8 +154,10 @@ def build_scope(
     url_path = urlsplit(path).path or "/"
     qs = _query_string(urlsplit(path).query, query_string)
     body, body_type = _encode_body(app, data, json, content_type)
-    raw_headers: list[tuple[bytes, bytes]] = [(b"host", base.netloc.encode("idna"))]
     given = Headers(headers) if headers is not None else Headers()
+    raw_headers: list[tuple[bytes, bytes]] = []
+    if "Host" not in given:
+        raw_headers.append((b"host", base.netloc.encode("idna")))
     if body_type is not None and "Content-Type" not in given:
         raw_headers.append((b"content-type", body_type.encode("latin-1")))
     if body and "Content-Length" not in given:
@@ -339,16 +341,79 @@ class TestResponse(Response):
         """The body decoded as UTF-8."""
         return str(self.get_data(as_text=True))
 
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
-        """The body in chunks (one chunk for a complete response)."""
-        data = self.get_data()
-        if data:
-            yield data
+    async def _next_chunk(self) -> bytes | None:
+        return None
 
-    async def iter_lines(self) -> AsyncIterator[str]:
-        """The body line by line, without line endings."""
-        async for line in _lines(self.iter_bytes()):
-            yield line
+    def iter_bytes(self) -> AsyncIterator[bytes]:
+        """The body in chunks (one chunk for a complete response)."""
+        return _BodyChunks(self)
+
+    def iter_lines(self) -> AsyncIterator[str]:
+        """The body line by line, without line endings (``\n``, ``\r\n`` or ``\r``)."""
+        return _BodyLines(self)
+
+
+class _BodyChunks:
+    """Async iterator over a test response's body chunks.
+
+    A plain iterator rather than an async generator, so a test that breaks out
+    of the loop leaves nothing behind that needs closing.
+    """
+
+    def __init__(self, response: TestResponse) -> None:
+        self._response = response
+        self._pending: bytes | None = None
+        if not isinstance(response, StreamedTestResponse):
+            self._pending = bytes(response.get_data())
+
+    def __aiter__(self) -> _BodyChunks:
+        return self
+
+    async def aclose(self) -> None:
+        """Stop iterating (so ``contextlib.aclosing`` works); the body stays readable."""
+        self._pending = None
+
+    async def __anext__(self) -> bytes:
+        if self._pending is not None:
+            data, self._pending = self._pending, None
+            if data:
+                return data
+            raise StopAsyncIteration
+        while (chunk := await self._response._next_chunk()) is not None:
+            if chunk:
+                return chunk
+        raise StopAsyncIteration
+
+
+class _BodyLines:
+    """Async iterator over a test response's body, line by line."""
+
+    def __init__(self, response: TestResponse) -> None:
+        self._chunks = _BodyChunks(response)
+        self._splitter = LineSplitter()
+        self._lines: list[str] = []
+        self._done = False
+
+    def __aiter__(self) -> _BodyLines:
+        return self
+
+    async def aclose(self) -> None:
+        """Stop iterating (so ``contextlib.aclosing`` works)."""
+        self._done = True
+        self._lines.clear()
+
+    async def __anext__(self) -> str:
+        while not self._lines:
+            if self._done:
+                raise StopAsyncIteration
+            try:
+                chunk = await self._chunks.__anext__()
+            except StopAsyncIteration:
+                self._done = True
+                self._lines.extend(self._splitter.flush())
+            else:
+                self._lines.extend(self._splitter.feed(chunk))
+        return self._lines.pop(0)
 
 
 class StreamedTestResponse(TestResponse):
@@ -360,50 +425,64 @@ class StreamedTestResponse(TestResponse):
         self._buffer: list[bytes] = []
         self._complete = False
 
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
-        """Body chunks as the app sends them."""
+    async def _next_chunk(self) -> bytes | None:
         while not self._complete:
             try:
                 message = await self._messages.receive()
             except (anyio.EndOfStream, anyio.ClosedResourceError):
                 self._complete = True
-                return
+                return None
             if message["type"] != "http.response.body":
                 continue
             chunk = bytes(message.get("body", b""))
             if not message.get("more_body", False):
                 self._complete = True
-            if chunk:
-                self._buffer.append(chunk)
-                yield chunk
+            self._buffer.append(chunk)
+            return chunk
+        return None
 
     async def read(self) -> bytes:
         """Read the rest of the body and return all of it."""
-        async for _ in self.iter_bytes():
+        while await self._next_chunk() is not None:
             pass
         self.set_data(b"".join(self._buffer))
-        return self.get_data()  # type: ignore[no-any-return]
+        return bytes(self.get_data())
 
 
-async def _lines(chunks: AsyncIterator[bytes]) -> AsyncIterator[str]:
-    pending = b""
-    async for chunk in chunks:
-        pending += chunk
-        while True:
-            index = -1
-            for sep in (b"\r\n", b"\n", b"\r"):
-                found = pending.find(sep)
-                if found != -1 and (index == -1 or found < index):
-                    index, width = found, len(sep)
-            if index == -1 or (pending[index : index + 1] == b"\r" and index + 1 == len(pending)):
-                break
-            if pending[index : index + 2] == b"\r\n":
-                width = 2
-            yield pending[:index].decode("utf-8", "replace")
-            pending = pending[index + width :]
-    if pending:
-        for line in pending.decode("utf-8", "replace").splitlines():
-            yield line
+class LineSplitter:
+    """Splits a byte stream into text lines as chunks arrive (for ``iter_lines``)."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+
+    def feed(self, chunk: bytes) -> list[str]:
+        """Add a chunk; return the lines it completed."""
+        pending = self._pending + chunk
+        lines: list[str] = []
+        start = 0
+        length = len(pending)
+        index = 0
+        while index < length:
+            byte = pending[index]
+            if byte == 0x0A:
+                lines.append(pending[start:index].decode("utf-8", "replace"))
+                start = index + 1
+            elif byte == 0x0D:
+                if index + 1 == length:
+                    break  # a CR at the end may be the first half of CRLF
+                lines.append(pending[start:index].decode("utf-8", "replace"))
+                start = index + 2 if pending[index + 1] == 0x0A else index + 1
+                index = start - 1
+            index += 1
+        self._pending = pending[start:]
+        return lines
+
+    def flush(self) -> list[str]:
+        """The last, unterminated line, if any."""
+        pending, self._pending = self._pending, b""
+        if not pending:
+            return []
+        return [pending.rstrip(b"\r").decode("utf-8", "replace")]
 
 
 def _response_from(
@@ -414,9 +493,21 @@ def _response_from(
 
 
 def _unwrap_group(error: BaseException) -> BaseException:
-    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-        error = error.exceptions[0]
-    return error
+    """The exception to show a test: the app's own error before the client's view of it."""
+    leaves: list[BaseException] = []
+
+    def collect(exc: BaseException) -> None:
+        if isinstance(exc, BaseExceptionGroup):
+            for inner in exc.exceptions:
+                collect(inner)
+        else:
+            leaves.append(exc)
+
+    collect(error)
+    for leaf in leaves:
+        if not isinstance(leaf, WebSocketDisconnect):
+            return leaf
+    return leaves[0] if leaves else error
 
 
 # -- the client ---------------------------------------------------------------
@@ -652,6 +743,9 @@ class FlaskClient:
                     tg.cancel_scope.deadline = anyio.current_time() + 5
         except BaseExceptionGroup as group:
             raise _unwrap_group(group) from None
+        finally:
+            to_client.close()
+            from_app.close()
 
     @asynccontextmanager
     async def websocket(
@@ -700,6 +794,9 @@ class FlaskClient:
                     tg.cancel_scope.deadline = anyio.current_time() + 5
         except BaseExceptionGroup as group:
             raise _unwrap_group(group) from None
+        finally:
+            for stream in (to_app, app_inbox, app_outbox, from_app):
+                stream.close()
 
     async def get(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """Send a GET request."""
@@ -814,6 +911,7 @@ __all__ = [
     "Cookie",
     "CookieJar",
     "FlaskClient",
+    "LineSplitter",
     "StreamedTestResponse",
     "TestResponse",
     "TestWebsocket",

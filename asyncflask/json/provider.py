@@ -124,10 +124,14 @@ class DefaultJSONProvider(JSONProvider):
         app = self._app()
         if app is None:
             raise RuntimeError("The application of this JSON provider no longer exists.")
+        indent: int | None = None
+        separators: tuple[str, str] | None = (",", ":")
         if (self.compact is None and app.debug) or self.compact is False:
-            text = self._encoder(2, None).encode(obj)
+            indent, separators = 2, None
+        if type(self).dumps is DefaultJSONProvider.dumps:
+            text = self._encoder(indent, separators).encode(obj)
         else:
-            text = self._encoder(None, (",", ":")).encode(obj)
+            text = self.dumps(obj, indent=indent, separators=separators)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)
 
 

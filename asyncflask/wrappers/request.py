@@ -471,10 +471,8 @@ class Request(_BaseRequest):
         A non-JSON ``Content-Type`` is a 415 error (unless ``force``), malformed
         JSON a 400 error; ``silent=True`` returns ``None`` for both instead.
         """
-        if cache:
-            cached = self.__dict__.get("_cached_json", _MISSING)
-            if cached is not _MISSING:
-                return cached[silent]
+        if cache and "_cached_json" in self.__dict__:
+            return self.__dict__["_cached_json"]
         if not (force or self.is_json):
             if silent:
                 return None
@@ -485,17 +483,10 @@ class Request(_BaseRequest):
             rv = loads(body)
         except (ValueError, RecursionError) as e:
             if silent:
-                rv = None
-                if cache:
-                    normal = self.__dict__.get("_cached_json", (_MISSING, None))[0]
-                    self.__dict__["_cached_json"] = (normal, rv)
-                return rv
-            rv = self.on_json_loading_failed(e)
-            if cache:
-                self.__dict__["_cached_json"] = (rv, rv)
-            return rv
+                return None
+            return self.on_json_loading_failed(e)
         if cache:
-            self.__dict__["_cached_json"] = (rv, rv)
+            self.__dict__["_cached_json"] = rv
         return rv
 
     def on_json_loading_failed(self, e: Exception | None) -> Any:
