@@ -1,4 +1,4 @@
-"""Regression tests for core behaviours: explicit Host header, JSON cache, trusted hosts, status types."""
+"""Regression tests: explicit Host header, JSON cache, trusted hosts, status types."""
 
 from __future__ import annotations
 
