@@ -63,7 +63,7 @@ def _scrypt(password: bytes, salt: bytes, args: list[str]) -> tuple[str, str]:
     if not args:
         n, r, p = _DEFAULT_SCRYPT_PARAMS
     elif len(args) == 3:
-        n, r, p = (_parse_int(arg, "scrypt's n, r and p") for arg in args)
+        n, r, p = (_parse_int(arg, "Each of scrypt's n, r and p") for arg in args)
     else:
         raise ValueError("Use 'scrypt' or 'scrypt:<n>:<r>:<p>', e.g. 'scrypt:32768:8:1'.")
     if n < 2 or n & (n - 1) or r < 1 or p < 1:
