@@ -670,8 +670,13 @@ class FlaskClient:
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 done.set()
 
+        # Each request runs in a task of its own, as under a server, so context
+        # variables a view sets never leak into the test or the next request.
         try:
-            await self.app(scope, receive, send)
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self.app, scope, receive, send)
+        except BaseExceptionGroup as group:
+            raise _unwrap_group(group) from None
         finally:
             done.set()
         start = next((m for m in messages if m["type"] == "http.response.start"), None)
