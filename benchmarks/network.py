@@ -1,8 +1,8 @@
 """Network mode: each app behind uvicorn, loaded by wrk; requests per second and p99 latency.
 
-The server (uvloop + httptools, one process) is pinned to one core and wrk to another, so the
-two do not compete. Each app is checked with one real request before wrk runs, and its server
-is always stopped, whatever happens.
+Each server (uvloop + httptools, one process) is pinned to one core and wrk to another, so the
+two do not compete. Each app is checked with one real request before wrk runs, and every
+server is stopped at the end of the run, whatever happens.
 """
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ import json
 import os
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.driver import HTTPRequest
@@ -42,7 +43,8 @@ class ServerError(RuntimeError):
 class NetworkSettings:
     """How hard and how long wrk drives each server."""
 
-    duration: int = 5
+    rounds: int = 3
+    duration: int = 3
     warmup: int = 1
     connections: int = 64
     startup_timeout: float = 20.0
@@ -54,6 +56,17 @@ class Cores:
 
     server: int | None
     client: int | None
+
+
+@dataclass
+class _Server:
+    framework: str
+    scenario: str
+    url: str
+    script: Path
+    rps: list[float] = field(default_factory=list)
+    p99_ms: list[float] = field(default_factory=list)
+    error: str | None = None
 
 
 def check_tools() -> Cores:
@@ -80,54 +93,90 @@ def measure(
     cores: Cores,
     progress: bool = True,
 ) -> None:
-    """Serve and load every scenario in every framework and add the results to ``run``."""
-    for scenario in scenarios:
-        if progress:
-            print(f"  {scenario.title} ...", flush=True)
-        for framework in frameworks:
-            run.add(_measure_one(framework, scenario, settings, cores))
+    """Serve and load every scenario in every framework and add the results to ``run``.
 
-
-def _measure_one(
-    framework: str, scenario: Scenario, settings: NetworkSettings, cores: Cores
-) -> Result:
-    with tempfile.TemporaryDirectory(prefix="asyncflask-bench-") as tmp:
+    Every server is started, checked and warmed up first (idle servers cost nothing); then
+    each round loads them one after another in a rotated order, so that a slow spell of the
+    machine is shared by every framework and scenario. The result is the median of the rounds.
+    """
+    with tempfile.TemporaryDirectory(prefix="asyncflask-bench-") as tmp, ExitStack() as stack:
         workdir = Path(tmp)
-        script = _write_wrk_script(workdir, scenario.request)
-        try:
-            with _serve(framework, scenario.name, cores.server, settings, workdir) as port:
-                status, body = _fetch(port, scenario.request)
-                problem = scenario.expect.problem(status, body)
-                if problem is not None:
-                    return Result.failed(framework, scenario.name, f"wrong answer: {problem}")
-                url = f"http://127.0.0.1:{port}{scenario.request.target}"
-                _wrk(url, script, settings.warmup, settings.connections, cores.client)
-                stats = _wrk(url, script, settings.duration, settings.connections, cores.client)
-        except (ServerError, OSError, subprocess.SubprocessError) as exc:
-            return Result.failed(framework, scenario.name, str(exc))
+        servers: list[_Server] = []
+        _say(progress, "  starting, checking and warming up every server ...")
+        for scenario in scenarios:
+            script = _write_wrk_script(workdir, scenario)
+            for framework in frameworks:
+                try:
+                    server = _start(stack, framework, scenario, script, settings, cores, workdir)
+                except (ServerError, OSError, subprocess.SubprocessError) as exc:
+                    run.add(Result.failed(framework, scenario.name, str(exc)))
+                else:
+                    servers.append(server)
 
+        for round_index in range(settings.rounds):
+            _say(progress, f"  round {round_index + 1} of {settings.rounds} ...")
+            shift = round_index * len(servers) // settings.rounds
+            for server in servers[shift:] + servers[:shift]:
+                if server.error is None:
+                    _load(server, settings, cores)
+
+    for server in servers:
+        if server.error is not None:
+            run.add(Result.failed(server.framework, server.scenario, server.error))
+        else:
+            run.add(
+                Result.from_samples(
+                    server.framework,
+                    server.scenario,
+                    server.rps,
+                    p99_ms=statistics.median(server.p99_ms),
+                )
+            )
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(message, flush=True)
+
+
+def _start(
+    stack: ExitStack,
+    framework: str,
+    scenario: Scenario,
+    script: Path,
+    settings: NetworkSettings,
+    cores: Cores,
+    workdir: Path,
+) -> _Server:
+    """Start the app's server for the rest of the run, check its answer once and warm it up."""
+    log_path = workdir / f"{scenario.name}-{framework}.log"
+    port = stack.enter_context(_serve(framework, scenario.name, cores.server, settings, log_path))
+    status, body = _fetch(port, scenario.request)
+    problem = scenario.expect.problem(status, body)
+    if problem is not None:
+        raise ServerError(f"wrong answer: {problem}")
+    url = f"http://127.0.0.1:{port}{scenario.request.target}"
+    _wrk(url, script, settings.warmup, settings.connections, cores.client)
+    return _Server(framework, scenario.name, url, script)
+
+
+def _load(server: _Server, settings: NetworkSettings, cores: Cores) -> None:
+    """Run wrk once against ``server`` and record its throughput and p99, or its failure."""
+    try:
+        stats = _wrk(
+            server.url, server.script, settings.duration, settings.connections, cores.client
+        )
+    except (ServerError, OSError, subprocess.SubprocessError) as exc:
+        server.error = str(exc)
+        return
     bad = stats["errors_status"] + stats["errors_connect"] + stats["errors_timeout"]
     if bad:
-        return Result.failed(
-            framework,
-            scenario.name,
-            f"{int(bad)} failed requests under load (non-2xx/3xx, connect errors or timeouts)",
+        server.error = (
+            f"{int(bad)} failed requests under load (non-2xx/3xx, connect errors or timeouts)"
         )
-    seconds = stats["duration_us"] / 1e6
-    rps = stats["requests"] / seconds
-    return Result(
-        framework,
-        scenario.name,
-        value=rps,
-        samples=[rps],
-        extra={
-            "p50_ms": stats["p50_us"] / 1000,
-            "p99_ms": stats["p99_us"] / 1000,
-            "requests": stats["requests"],
-            "errors_read": stats["errors_read"],
-            "errors_write": stats["errors_write"],
-        },
-    )
+        return
+    server.rps.append(stats["requests"] / (stats["duration_us"] / 1e6))
+    server.p99_ms.append(stats["p99_us"] / 1000)
 
 
 def _free_port() -> int:
@@ -143,14 +192,13 @@ def _pinned(command: list[str], core: int | None) -> list[str]:
 
 @contextmanager
 def _serve(
-    framework: str, scenario: str, core: int | None, settings: NetworkSettings, workdir: Path
+    framework: str, scenario: str, core: int | None, settings: NetworkSettings, log_path: Path
 ) -> Iterator[int]:
     """Start ``benchmarks.serve`` on a free port, yield the port, and always stop it."""
     port = _free_port()
     command = [sys.executable, "-m", "benchmarks.serve", framework, scenario, "--port", str(port)]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
-    log_path = workdir / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             _pinned(command, core), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -214,20 +262,21 @@ end
 """
 
 
-def _write_wrk_script(workdir: Path, request: HTTPRequest) -> Path:
-    """A wrk Lua script that sends ``request`` and prints wrk's summary as one JSON line."""
+def _write_wrk_script(workdir: Path, scenario: Scenario) -> Path:
+    """A wrk Lua script that sends the scenario's request and prints wrk's summary as JSON."""
+    request = scenario.request
     lines = [f"wrk.method = {json.dumps(request.method)}"]
     for name, value in request.headers:
         lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
     if request.body:
-        body_path = workdir / "body.bin"
+        body_path = workdir / f"{scenario.name}.body"
         body_path.write_bytes(request.body)
         lines += [
             f"local body_file = assert(io.open({json.dumps(str(body_path))}, 'rb'))",
             "wrk.body = body_file:read('*a')",
             "body_file:close()",
         ]
-    script = workdir / "request.lua"
+    script = workdir / f"{scenario.name}.lua"
     script.write_text("\n".join(lines) + _DONE.replace("MARKER", RESULT_MARKER))
     return script
 

@@ -298,6 +298,14 @@ def to_markdown(run: Run) -> str:
             for target in verdicts
         ]
         lines += _table(["Target (asyncflask)", "Value", "Goal", "Result"], rows)
+        floor = cost_ratio(run, "sync", "plaintext", "bare")
+        if run.mode == "inprocess" and floor is not None:
+            lines += [
+                "",
+                "In-process, a sync view's cost is mostly the hop to a worker thread and back: "
+                f"the bare app pays {floor:.1f}x for that hop alone. The network run, where the "
+                "server's own cost is included, is the one to judge the sync target by.",
+            ]
 
     errors = run.errors()
     if errors:

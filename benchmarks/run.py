@@ -80,7 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     selection(network)
     net_defaults = NetworkSettings()
     network.add_argument(
-        "--duration", type=int, default=net_defaults.duration, help="seconds of load per app"
+        "--rounds",
+        type=int,
+        default=net_defaults.rounds,
+        help="loads of each app; the median is reported",
+    )
+    network.add_argument(
+        "--duration", type=int, default=net_defaults.duration, help="seconds of each load"
     )
     network.add_argument(
         "--warmup", type=int, default=net_defaults.warmup, help="seconds of load before it"
@@ -183,7 +189,10 @@ def run_network(args: argparse.Namespace) -> int:
     except network.NetworkSetupError as exc:
         raise UsageError(str(exc)) from exc
     settings = NetworkSettings(
-        duration=args.duration, warmup=args.warmup, connections=args.connections
+        rounds=args.rounds,
+        duration=args.duration,
+        warmup=args.warmup,
+        connections=args.connections,
     )
     run = _new_run("network", list(factories), scenarios, settings)
     run.settings["server_core"] = cores.server
