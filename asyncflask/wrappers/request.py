@@ -6,9 +6,8 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import anyio
-
 from .._lazy import cached_attribute
+from ..concurrency import call_with_timeout
 from ..datastructures import (
     CharsetAccept,
     CombinedMultiDict,
@@ -28,7 +27,7 @@ from ..exceptions import (
     UnsupportedMediaType,
 )
 from ..http import parse_accept_header, parse_cookie, parse_options_header
-from ..typing import Receive, Scope
+from ..typing import Message, Receive, Scope
 from ..urls import (
     host_is_trusted,
     is_valid_host,
@@ -378,56 +377,76 @@ class Request(_BaseRequest):
                 return True
         return False
 
-    async def _iter_receive(self) -> AsyncIterator[bytes]:
+    def _start_reading(self) -> int | None:
+        """Claim the body stream and check the declared length; return the size limit."""
         if self._stream_started:
             raise RuntimeError("The request body stream was already consumed.")
         self._stream_started = True
         limit = self.max_content_length
-        declared = self.headers.get("Content-Length")
-        if declared is not None:
+        if self.headers.get("Content-Length") is not None:
             length = self.content_length
             if length is None:
                 raise BadRequest("The Content-Length header is not a valid number.")
             if limit is not None and length > limit:
                 raise RequestEntityTooLarge(_too_large(limit))
+        return limit
+
+    @staticmethod
+    def _take_chunk(message: Message, received: int, limit: int | None) -> tuple[bytes, bool]:
+        """The body bytes of one ASGI message and whether more follow."""
+        kind = message["type"]
+        if kind == "http.request":
+            chunk: bytes = message.get("body", b"")
+            if limit is not None and received + len(chunk) > limit:
+                raise RequestEntityTooLarge(_too_large(limit))
+            return chunk, bool(message.get("more_body", False))
+        if kind == "http.disconnect":
+            raise ClientDisconnected("The client disconnected while sending the body.")
+        return b"", True
+
+    async def _iter_receive(self) -> AsyncIterator[bytes]:
+        limit = self._start_reading()
         received = 0
-        receive = self._receive
-        while True:
-            message = await receive()
-            kind = message["type"]
-            if kind == "http.request":
-                chunk = message.get("body", b"")
-                if chunk:
-                    received += len(chunk)
-                    if limit is not None and received > limit:
-                        raise RequestEntityTooLarge(_too_large(limit))
-                    yield chunk
-                if not message.get("more_body", False):
-                    return
-            elif kind == "http.disconnect":
-                raise ClientDisconnected("The client disconnected while sending the body.")
+        more = True
+        while more:
+            chunk, more = self._take_chunk(await self._receive(), received, limit)
+            if chunk:
+                received += len(chunk)
+                yield chunk
+
+    async def _read_all(self) -> bytes:
+        limit = self._start_reading()
+        chunk, more = self._take_chunk(await self._receive(), 0, limit)
+        if not more:
+            return chunk
+        chunks = [chunk]
+        received = len(chunk)
+        while more:
+            chunk, more = self._take_chunk(await self._receive(), received, limit)
+            received += len(chunk)
+            chunks.append(chunk)
+        return b"".join(chunks)
 
     async def load_body(self) -> bytes:
-        """Read the whole body into memory (bounded by ``max_content_length``) and return it."""
+        """Read the whole body into memory (bounded by ``max_content_length``) and return it.
+
+        A body that takes longer than ``BODY_TIMEOUT`` seconds to arrive is a 408.
+        """
         if self._body is not None:
             return self._body
         if not self._stream_started and not self._expects_body():
             self._body = b""
             return self._body
         timeout = self._body_timeout()
-        chunks: list[bytes] = []
         if timeout is None:
-            async for chunk in self._iter_receive():
-                chunks.append(chunk)
+            self._body = await self._read_all()
         else:
-            with anyio.move_on_after(timeout) as scope:
-                async for chunk in self._iter_receive():
-                    chunks.append(chunk)
-            if scope.cancelled_caught:
+            try:
+                self._body = await call_with_timeout(self._read_all, timeout)
+            except TimeoutError:
                 raise RequestTimeout(
                     f"The request body was not received within {timeout:g} seconds."
-                )
-        self._body = b"".join(chunks)
+                ) from None
         return self._body
 
     def _body_timeout(self) -> float | None:
