@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import functools
 import inspect
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import anyio
@@ -70,21 +73,26 @@ def is_async_callable(obj: Any) -> bool:
 
 
 class SyncRunner:
-    """Runs sync callables in worker threads bounded by a capacity limiter of their own.
+    """Runs sync callables in worker threads of their own, at most ``total_tokens`` at once.
 
-    User code (sync views, hooks, generators) gets this limiter, sized by the
+    User code (sync views, hooks, generators) runs here, sized by the
     ``SYNC_THREAD_LIMIT`` config key, so it cannot starve the framework's own
-    thread work, which uses anyio's default limiter. A limiter belongs to one
-    event loop, so one is created per running loop.
+    thread work, which uses anyio's default limiter. On asyncio the threads are a
+    ``ThreadPoolExecutor`` (the cheapest hop measured); on other event loops anyio's
+    worker threads with a capacity limiter of this runner's own. If the awaiting
+    task is cancelled, the call is abandoned and its thread finishes on its own.
     """
 
     def __init__(self, total_tokens: int) -> None:
+        if total_tokens < 1:
+            raise ValueError(f"SYNC_THREAD_LIMIT must be at least 1, not {total_tokens}.")
         self.total_tokens = total_tokens
+        self._executor: ThreadPoolExecutor | None = None
         self._limiter: RunVar[anyio.CapacityLimiter] = RunVar(f"asyncflask.limiter.{id(self)}")
 
     @property
     def limiter(self) -> anyio.CapacityLimiter:
-        """The limiter for the running event loop."""
+        """The capacity limiter used on event loops other than asyncio."""
         try:
             return self._limiter.get()
         except LookupError:
@@ -94,7 +102,26 @@ class SyncRunner:
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """Call ``func(*args)`` in a worker thread that sees the caller's context variables."""
-        return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return await anyio.to_thread.run_sync(func, *args, limiter=self.limiter)
+        executor = self._executor
+        if executor is None:
+            executor = self._executor = ThreadPoolExecutor(
+                self.total_tokens, thread_name_prefix="asyncflask-sync"
+            )
+        context = contextvars.copy_context()
+        future = executor.submit(context.run, func, *args)
+        try:
+            return await asyncio.wrap_future(future, loop=loop)
+        except asyncio.CancelledError:
+            # Like anyio: a call that already started finishes before the
+            # cancellation goes on, so nothing else touches its objects meanwhile.
+            while not future.done():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.wrap_future(future, loop=loop)
+            raise
 
     async def call(self, func: Callable[..., Any], *args: Any) -> Any:
         """Await ``func(*args)`` if it is async, else run it in a worker thread."""

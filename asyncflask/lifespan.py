@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Generator
 from typing import TYPE_CHECKING, Any
 
-from .concurrency import is_async_callable
 from .typing import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from .app import Flask
+
+_DONE = object()
 
 
 class Lifespan:
@@ -30,8 +31,8 @@ class Lifespan:
                 self._running.append(gen)
                 if hasattr(gen, "__anext__"):
                     await gen.__anext__()
-                else:
-                    await app._sync.run(next, gen)
+                elif await app._sync.run(next, gen, _DONE) is _DONE:
+                    raise RuntimeError(f"while_serving function {func!r} did not yield.")
 
     async def shutdown(self) -> None:
         """Resume ``while_serving`` generators (last first), then run ``after_serving`` hooks."""
@@ -43,9 +44,9 @@ class Lifespan:
                 try:
                     if hasattr(gen, "__anext__"):
                         await gen.__anext__()
-                    else:
-                        await app._sync.run(next, gen)
-                except (StopAsyncIteration, StopIteration):
+                    elif await app._sync.run(next, gen, _DONE) is _DONE:
+                        continue
+                except StopAsyncIteration:
                     pass
                 except Exception as e:
                     errors.append(e)
@@ -87,4 +88,4 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-__all__ = ["Lifespan", "is_async_callable"]
+__all__ = ["Lifespan"]
