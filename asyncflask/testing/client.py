@@ -18,14 +18,14 @@ import anyio
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
-from .datastructures import Headers, MultiDict
-from .exceptions import WebSocketDisconnect
-from .http import parse_set_cookie
-from .typing import Message, Scope
-from .wrappers import Request, Response
+from ..datastructures import Headers, MultiDict
+from ..exceptions import WebSocketDisconnect
+from ..http import parse_set_cookie
+from ..typing import Message, Scope
+from ..wrappers import Request, Response
 
 if TYPE_CHECKING:
-    from .app import Flask
+    from ..app import Flask
 
 _MISSING: Any = object()
 _REDIRECT_CODES = frozenset({301, 302, 303, 305, 307, 308})
