@@ -1,0 +1,129 @@
+"""The test client's cookies: what it stores from responses and sends with requests."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from ..datastructures import Headers
+from ..http import parse_set_cookie
+
+
+class Cookie:
+    """A cookie held by the test client."""
+
+    def __init__(
+        self,
+        key: str,
+        value: str,
+        domain: str,
+        path: str = "/",
+        expires: float | None = None,
+        secure: bool = False,
+        http_only: bool = False,
+        same_site: str | None = None,
+        host_only: bool = True,
+    ) -> None:
+        self.key = key
+        self.value = value
+        self.domain = domain
+        self.path = path
+        self.expires = expires
+        self.secure = secure
+        self.http_only = http_only
+        self.same_site = same_site
+        self.host_only = host_only
+
+    def matches(self, host: str, path: str, secure: bool) -> bool:
+        """Whether the cookie is sent to ``host`` and ``path``."""
+        if self.expires is not None and self.expires <= time.time():
+            return False
+        if self.secure and not secure:
+            return False
+        if self.host_only:
+            if host != self.domain:
+                return False
+        elif host != self.domain and not host.endswith("." + self.domain):
+            return False
+        return path == self.path or path.startswith(self.path.rstrip("/") + "/")
+
+    def __repr__(self) -> str:
+        return f"<Cookie {self.key}={self.value!r} domain={self.domain!r} path={self.path!r}>"
+
+
+class CookieJar:
+    """The test client's cookies, keyed by domain, path and name."""
+
+    def __init__(self) -> None:
+        self._cookies: dict[tuple[str, str, str], Cookie] = {}
+
+    def header_for(self, host: str, path: str, secure: bool) -> str | None:
+        """The ``Cookie`` header to send, or None."""
+        pairs = [
+            f"{c.key}={c.value}"
+            for c in sorted(self._cookies.values(), key=lambda c: -len(c.path))
+            if c.matches(host, path, secure)
+        ]
+        return "; ".join(pairs) if pairs else None
+
+    def set(self, cookie: Cookie) -> None:
+        """Store or replace a cookie."""
+        self._cookies[(cookie.domain, cookie.path, cookie.key)] = cookie
+
+    def get(self, key: str, domain: str, path: str) -> Cookie | None:
+        """The cookie with this name, domain and path."""
+        cookie = self._cookies.get((domain, path, key))
+        if cookie is not None and cookie.expires is not None and cookie.expires <= time.time():
+            return None
+        return cookie
+
+    def delete(self, key: str, domain: str, path: str) -> None:
+        """Forget a cookie."""
+        self._cookies.pop((domain, path, key), None)
+
+    def update_from(self, headers: Headers, host: str, request_path: str) -> None:
+        """Apply the ``Set-Cookie`` headers of a response."""
+        for value in headers.getlist("Set-Cookie"):
+            try:
+                name, cookie_value, attrs = parse_set_cookie(value)
+            except ValueError:
+                continue
+            domain = str(attrs.get("domain") or "").lstrip(".").lower()
+            host_only = not domain
+            path = str(attrs.get("path") or "")
+            if not path.startswith("/"):
+                path = request_path.rsplit("/", 1)[0] or "/"
+            expires: float | None = None
+            max_age = attrs.get("max-age")
+            if max_age is not None:
+                try:
+                    expires = time.time() + int(max_age)
+                except (TypeError, ValueError):
+                    expires = None
+            elif attrs.get("expires") is not None:
+                when = attrs["expires"]
+                expires = when.timestamp() if hasattr(when, "timestamp") else None
+            cookie = Cookie(
+                name,
+                cookie_value,
+                domain or host,
+                path,
+                expires,
+                secure=bool(attrs.get("secure")),
+                http_only=bool(attrs.get("httponly")),
+                same_site=attrs.get("samesite"),
+                host_only=host_only,
+            )
+            if expires is not None and expires <= time.time():
+                self.delete(name, cookie.domain, path)
+            else:
+                self.set(cookie)
+
+    def __iter__(self) -> Any:
+        return iter(list(self._cookies.values()))
+
+    def __len__(self) -> int:
+        return len(self._cookies)
+
+
+__all__ = ["Cookie", "CookieJar"]
