@@ -43,8 +43,8 @@ class ServerError(RuntimeError):
 class NetworkSettings:
     """How hard and how long wrk drives each server."""
 
-    rounds: int = 3
-    duration: int = 3
+    rounds: int = 5
+    duration: int = 2
     warmup: int = 1
     connections: int = 64
     startup_timeout: float = 20.0
