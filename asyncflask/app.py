@@ -9,20 +9,21 @@ async user code: sync callables run in worker threads, async ones on the loop.
 from __future__ import annotations
 
 import functools
-import html
 import os
 import sys
-import traceback
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from itertools import chain
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+import anyio.to_thread
+
 from .coerce import coerce_response
 from .concurrency import SyncRunner, is_async_callable
-from .config import Config, ConfigAttribute
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .debughelpers import is_loopback, printable, traceback_page
+from .errorhandlers import find_handler
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -41,7 +42,6 @@ from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMix
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
 from .wrappers import Request, Response
-from .wrappers.request import DEFAULT_MAX_CONTENT_LENGTH
 
 if TYPE_CHECKING:
     import logging
@@ -87,39 +87,7 @@ class Flask(Scaffold):
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
     debug: ConfigAttribute[bool] = ConfigAttribute("DEBUG")
 
-    default_config: dict[str, Any] = {
-        "DEBUG": False,
-        "TESTING": False,
-        "PROPAGATE_EXCEPTIONS": None,
-        "SECRET_KEY": None,
-        "SECRET_KEY_FALLBACKS": None,
-        "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
-        "USE_X_SENDFILE": False,
-        "SERVER_NAME": None,
-        "APPLICATION_ROOT": "/",
-        "SESSION_COOKIE_NAME": "session",
-        "SESSION_COOKIE_DOMAIN": None,
-        "SESSION_COOKIE_PATH": None,
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SECURE": False,
-        "SESSION_COOKIE_PARTITIONED": False,
-        "SESSION_COOKIE_SAMESITE": None,
-        "SESSION_REFRESH_EACH_REQUEST": True,
-        "MAX_CONTENT_LENGTH": DEFAULT_MAX_CONTENT_LENGTH,
-        "MAX_FORM_MEMORY_SIZE": 500_000,
-        "MAX_FORM_PARTS": 1_000,
-        "BODY_TIMEOUT": 60,
-        "SEND_FILE_MAX_AGE_DEFAULT": None,
-        "TRAP_BAD_REQUEST_ERRORS": None,
-        "TRAP_HTTP_EXCEPTIONS": False,
-        "EXPLAIN_TEMPLATE_LOADING": False,
-        "PREFERRED_URL_SCHEME": "http",
-        "TEMPLATES_AUTO_RELOAD": None,
-        "MAX_COOKIE_SIZE": 4093,
-        "PROVIDE_AUTOMATIC_OPTIONS": True,
-        "TRUSTED_HOSTS": None,
-        "SYNC_THREAD_LIMIT": 64,
-    }
+    default_config: dict[str, Any] = DEFAULT_CONFIG
 
     def __init__(
         self,
@@ -365,7 +333,7 @@ class Flask(Scaffold):
                     raise
                 self.logger.error(
                     "Exception while sending the response to %s [%s]",
-                    _printable(request.path),
+                    printable(request.path),
                     request.method,
                     exc_info=e,
                 )
@@ -379,8 +347,8 @@ class Flask(Scaffold):
             try:
                 if self.teardown_request_funcs or self.teardown_appcontext_funcs:
                     await ctx._teardown(error)
-                request.close()
             finally:
+                request.close()
                 ctx._tokens.pop()
                 _cv_context.reset(token)
 
@@ -407,7 +375,6 @@ class Flask(Scaffold):
     async def full_dispatch_request(self, ctx: RequestContext) -> Response:
         """Route, read the body, run ``before_request`` hooks and the view, build the response."""
         request = ctx.request
-        assert request is not None
         try:
             if self.config["TRUSTED_HOSTS"] is not None:
                 request.host  # noqa: B018 - validates the Host header before anything runs
@@ -431,14 +398,11 @@ class Flask(Scaffold):
                 return
         body = await request.load_body()
         if len(body) > _THREADED_FORM_THRESHOLD and request.mimetype == "multipart/form-data":
-            import anyio.to_thread
-
             await anyio.to_thread.run_sync(lambda: request.form)
 
     async def preprocess_request(self, ctx: RequestContext) -> Any:
         """Run URL value preprocessors and ``before_request`` hooks; return a non-None hook rv."""
         request = ctx.request
-        assert request is not None
         if not (self.url_value_preprocessors or self.before_request_funcs):
             return None
         names: Iterable[str | None] = (None, *reversed(request.blueprints))
@@ -457,11 +421,9 @@ class Flask(Scaffold):
     async def dispatch_request(self, ctx: RequestContext) -> Any:
         """Call the view of the matched rule (or answer OPTIONS automatically)."""
         request = ctx.request
-        assert request is not None
         if request.routing_exception is not None:
             raise request.routing_exception
-        rule = request.url_rule
-        assert rule is not None
+        rule = cast(Rule, request.url_rule)
         if rule.provide_automatic_options and request.method == "OPTIONS":
             return self.make_default_options_response(ctx)
         view = self.view_functions[cast(str, rule.endpoint)]
@@ -473,7 +435,6 @@ class Flask(Scaffold):
     def make_default_options_response(self, ctx: RequestContext) -> Response:
         """An empty response whose ``Allow`` header lists the methods of the path."""
         request = ctx.request
-        assert request is not None
         methods = self.url_map.allowed_methods(request.path)
         response = self.response_class()
         response.headers["Allow"] = ", ".join(sorted(methods))
@@ -503,7 +464,6 @@ class Flask(Scaffold):
     async def process_response(self, ctx: RequestContext, response: Response) -> Response:
         """Run ``after_this_request`` and ``after_request`` functions, then save the session."""
         request = ctx.request
-        assert request is not None
         for func in ctx._after_request_functions:
             response = await self._call(func, response)
         if self.after_request_funcs:
@@ -532,11 +492,8 @@ class Flask(Scaffold):
         """Find and call the handler for an HTTP error; without one the error is the response."""
         if e.code is None or isinstance(e, RequestRedirect):
             return e
-        from .errorhandlers import find_handler
-
         request = ctx.request
-        blueprints = request.blueprints if request is not None else []
-        handler = find_handler(self.error_handler_spec, e, blueprints)
+        handler = find_handler(self.error_handler_spec, e, request.blueprints)
         if handler is None:
             return e
         return await self._call(handler, e)
@@ -545,11 +502,8 @@ class Flask(Scaffold):
         """Handle an error from routing, hooks or the view; re-raise it if nothing handles it."""
         if isinstance(e, HTTPException) and not self.trap_http_exception(e):
             return await self.handle_http_exception(ctx, e)
-        from .errorhandlers import find_handler
-
         request = ctx.request
-        blueprints = request.blueprints if request is not None else []
-        handler = find_handler(self.error_handler_spec, e, blueprints)
+        handler = find_handler(self.error_handler_spec, e, request.blueprints)
         if handler is None:
             raise e
         return await self._call(handler, e)
@@ -560,16 +514,13 @@ class Flask(Scaffold):
             raise e
         self.log_exception(ctx, (type(e), e, e.__traceback__))
         server_error = InternalServerError(original_exception=e)
-        from .errorhandlers import find_handler
-
         request = ctx.request
-        blueprints = request.blueprints if request is not None else []
-        handler = find_handler(self.error_handler_spec, server_error, blueprints)
+        handler = find_handler(self.error_handler_spec, server_error, request.blueprints)
         rv: Any = server_error
         if handler is not None:
             rv = await self._call(handler, server_error)
-        elif self.debug and _is_loopback(request):
-            rv = self.response_class(_traceback_page(e), status=500)
+        elif self.debug and is_loopback(request):
+            rv = self.response_class(traceback_page(e), status=500)
         return await self.finalize_request(ctx, rv, from_error_handler=True)
 
     def log_exception(
@@ -579,22 +530,37 @@ class Flask(Scaffold):
     ) -> None:
         """Log an unhandled exception with the request path and method."""
         request = ctx.request
-        where = f"{_printable(request.path)} [{request.method}]" if request else "?"
-        self.logger.error("Exception on %s", where, exc_info=exc_info)
+        self.logger.error(
+            "Exception on %s [%s]", printable(request.path), request.method, exc_info=exc_info
+        )
 
     # -- teardown -------------------------------------------------------------
 
-    async def do_teardown_request(self, ctx: AppContext, exc: BaseException | None) -> None:
-        """Run every ``teardown_request`` function (last registered first), even if one fails."""
+    def _request_teardown_funcs(
+        self, ctx: AppContext
+    ) -> list[Callable[[BaseException | None], Any]]:
         request = ctx.request
-        if not self.teardown_request_funcs or request is None:
-            return
-        funcs = [
+        if request is None or not self.teardown_request_funcs:
+            return []
+        return [
             func
             for name in chain(request.blueprints, (None,))
             for func in reversed(self.teardown_request_funcs.get(name, ()))
         ]
-        await self._run_teardowns(funcs, exc)
+
+    def teardown_functions(
+        self, ctx: AppContext, request: bool = True
+    ) -> list[Callable[[BaseException | None], Any]]:
+        """The teardown functions ending ``ctx`` runs: the request's (if asked), then the app's."""
+        funcs = self._request_teardown_funcs(ctx) if request else []
+        funcs.extend(reversed(self.teardown_appcontext_funcs))
+        return funcs
+
+    async def do_teardown_request(self, ctx: AppContext, exc: BaseException | None) -> None:
+        """Run every ``teardown_request`` function (last registered first), even if one fails."""
+        funcs = self._request_teardown_funcs(ctx)
+        if funcs:
+            await self._run_teardowns(funcs, exc)
 
     async def do_teardown_appcontext(self, ctx: AppContext, exc: BaseException | None) -> None:
         """Run every ``teardown_appcontext`` function (last registered first), even if one fails."""
@@ -613,30 +579,6 @@ class Flask(Scaffold):
                 if first_error is None:
                     first_error = e
         if first_error is not None and self.propagate_exceptions:
-            raise first_error
-
-    def _teardown_sync(
-        self, ctx: AppContext, exc: BaseException | None, request: bool = False
-    ) -> None:
-        funcs: list[Callable[[BaseException | None], Any]] = []
-        if request and ctx.request is not None:
-            funcs.extend(
-                func
-                for name in chain(ctx.request.blueprints, (None,))
-                for func in reversed(self.teardown_request_funcs.get(name, ()))
-            )
-        funcs.extend(reversed(self.teardown_appcontext_funcs))
-        first_error: Exception | None = None
-        for func in funcs:
-            try:
-                if self._is_async(func):
-                    _run_coroutine_blocking(func, exc)
-                else:
-                    func(exc)
-            except Exception as e:
-                if first_error is None:
-                    first_error = e
-        if first_error is not None:
             raise first_error
 
     # -- sessions -------------------------------------------------------------
@@ -746,40 +688,6 @@ class Flask(Scaffold):
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
-
-
-def _printable(text: str) -> str:
-    return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
-
-
-def _is_loopback(request: Request | None) -> bool:
-    addr = request.remote_addr if request is not None else None
-    return addr in ("127.0.0.1", "::1", "localhost") or (addr or "").startswith("127.")
-
-
-def _traceback_page(error: BaseException) -> str:
-    text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-    return (
-        "<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
-        "<h1>Internal Server Error</h1>\n<p>Debug mode is on; this traceback is shown only"
-        " to local clients.</p>\n"
-        f"<pre>{html.escape(text)}</pre>\n"
-    )
-
-
-def _run_coroutine_blocking(func: Callable[..., Any], *args: Any) -> None:
-    import anyio
-    from anyio.lowlevel import current_token
-
-    try:
-        current_token()
-    except RuntimeError:
-        anyio.run(functools.partial(func, *args))
-        return
-    raise RuntimeError(
-        f"The async teardown function {func!r} cannot run when a context pushed with a"
-        " plain `with` ends inside async code. Use `async with` for the context instead."
-    )
 
 
 AsyncFlask = Flask

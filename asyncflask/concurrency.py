@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
-from anyio.lowlevel import RunVar
+from anyio.lowlevel import RunVar, current_token
 
 T = TypeVar("T")
 _STOP = object()
@@ -60,6 +60,19 @@ async def call_with_timeout(func: Callable[[], Awaitable[T]], timeout: float) ->
             return result
     with anyio.fail_after(timeout):
         return await func()
+
+
+def run_blocking(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
+    """Run an async function to completion from sync code with no event loop running."""
+    try:
+        current_token()
+    except RuntimeError:
+        anyio.run(functools.partial(func, *args))
+        return
+    raise RuntimeError(
+        f"The async function {func!r} cannot run from a plain `with` block inside async"
+        " code. Use `async with` for the context instead."
+    )
 
 
 def is_async_callable(obj: Any) -> bool:
@@ -139,4 +152,4 @@ class SyncRunner:
             yield item
 
 
-__all__ = ["SyncRunner", "call_with_timeout", "is_async_callable"]
+__all__ = ["SyncRunner", "call_with_timeout", "is_async_callable", "run_blocking"]

@@ -9,9 +9,48 @@ import json
 import os
 import types
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import IO, Any, Generic, TypeVar, overload
 
 T = TypeVar("T")
+
+#: Every setting the framework reads, with its default. ``SYNC_THREAD_LIMIT`` caps the
+#: worker threads of sync views and hooks; ``BODY_TIMEOUT`` is the time a client has to
+#: send a request body (408 after it); ``MAX_CONTENT_LENGTH`` defaults to 16 MiB because
+#: bodies are buffered before the view runs.
+DEFAULT_CONFIG: dict[str, Any] = {
+    "DEBUG": False,
+    "TESTING": False,
+    "PROPAGATE_EXCEPTIONS": None,
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": None,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+    "USE_X_SENDFILE": False,
+    "SERVER_NAME": None,
+    "APPLICATION_ROOT": "/",
+    "SESSION_COOKIE_NAME": "session",
+    "SESSION_COOKIE_DOMAIN": None,
+    "SESSION_COOKIE_PATH": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_COOKIE_SAMESITE": None,
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1_000,
+    "BODY_TIMEOUT": 60,
+    "SEND_FILE_MAX_AGE_DEFAULT": None,
+    "TRAP_BAD_REQUEST_ERRORS": None,
+    "TRAP_HTTP_EXCEPTIONS": False,
+    "EXPLAIN_TEMPLATE_LOADING": False,
+    "PREFERRED_URL_SCHEME": "http",
+    "TEMPLATES_AUTO_RELOAD": None,
+    "MAX_COOKIE_SIZE": 4093,
+    "PROVIDE_AUTOMATIC_OPTIONS": True,
+    "TRUSTED_HOSTS": None,
+    "SYNC_THREAD_LIMIT": 64,
+}
 
 
 def import_string(import_name: str) -> Any:
@@ -175,4 +214,4 @@ class Config(dict[str, Any]):
         return f"<{type(self).__name__} {dict.__repr__(self)}>"
 
 
-__all__ = ["Config", "ConfigAttribute", "import_string"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "import_string"]

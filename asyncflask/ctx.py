@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from .concurrency import is_async_callable, run_blocking
 from .globals import _cv_context, _no_req_msg
 
 if TYPE_CHECKING:
@@ -122,7 +123,20 @@ class AppContext:
         _cv_context.reset(self._tokens.pop())
 
     def _teardown_sync(self, exc: BaseException | None) -> None:
-        self.app._teardown_sync(self, exc)
+        # A plain ``with`` cannot await: async teardown functions are run to completion
+        # on a private event loop (only possible when none is running in this thread).
+        first_error: Exception | None = None
+        for func in self.app.teardown_functions(self, request=self.request is not None):
+            try:
+                if is_async_callable(func):
+                    run_blocking(func, exc)
+                else:
+                    func(exc)
+            except Exception as e:
+                if first_error is None:
+                    first_error = e
+        if first_error is not None:
+            raise first_error
 
     async def _teardown(self, exc: BaseException | None) -> None:
         await self.app.do_teardown_appcontext(self, exc)
@@ -158,6 +172,8 @@ class AppContext:
 class RequestContext(AppContext):
     """The request context: an application context that also holds ``request`` and ``session``."""
 
+    request: Request
+
     def __init__(self, app: Flask, request: Request) -> None:
         super().__init__(app)
         self.request = request
@@ -175,9 +191,6 @@ class RequestContext(AppContext):
     def session(self, value: SessionMixin | None) -> None:
         self._session = value
 
-    def _teardown_sync(self, exc: BaseException | None) -> None:
-        self.app._teardown_sync(self, exc, request=True)
-
     async def _teardown(self, exc: BaseException | None) -> None:
         try:
             await self.app.do_teardown_request(self, exc)
@@ -186,7 +199,7 @@ class RequestContext(AppContext):
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session, for use in another task."""
-        ctx = type(self)(self.app, cast("Request", self.request))
+        ctx = type(self)(self.app, self.request)
         ctx._session = self._session
         ctx.g = self.g
         return ctx
