@@ -312,7 +312,6 @@ class Flask(Scaffold):
         request = self.request_class(scope, receive, self)
         ctx = RequestContext(self, request)
         token = _cv_context.set(ctx)
-        ctx._tokens.append(token)
         error: BaseException | None = None
         try:
             try:
@@ -349,7 +348,6 @@ class Flask(Scaffold):
                     await ctx._teardown(error)
             finally:
                 request.close()
-                ctx._tokens.pop()
                 _cv_context.reset(token)
 
     # -- the request pipeline -------------------------------------------------
@@ -380,8 +378,10 @@ class Flask(Scaffold):
                 request.host  # noqa: B018 - validates the Host header before anything runs
             self.match_request(request)
             rule = request.url_rule
-            if rule is not None:
+            if rule is not None and (rule in self._route_options or request._expects_body()):
                 await self._read_body(request, rule)
+            else:
+                request._body = b""
             rv = await self.preprocess_request(ctx)
             if rv is None:
                 rv = await self.dispatch_request(ctx)
@@ -455,8 +455,11 @@ class Flask(Scaffold):
 
     def make_response(self, rv: Any) -> Response:
         """Convert a view's return value into a response (see ``asyncflask.coerce``)."""
-        if type(rv) is str:
+        kind = type(rv)
+        if kind is str:
             return self.response_class(rv)
+        if kind is dict or kind is list:
+            return self.json.response(rv)
         ctx = _cv_context.get(None)
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
         return coerce_response(rv, self.response_class, self.json, endpoint)

@@ -134,7 +134,6 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
     ws = Websocket(scope, receive, send, app)
     ctx = WebsocketContext(app, ws)
     token = _cv_context.set(ctx)
-    ctx._tokens.append(token)
     error: BaseException | None = None
     try:
         try:
@@ -160,7 +159,6 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
         try:
             await ctx._teardown(error)
         finally:
-            ctx._tokens.pop()
             _cv_context.reset(token)
 
 

@@ -60,6 +60,17 @@ class _BaseRequest:
     def __init__(self, scope: Scope, app: Flask | None = None) -> None:
         self.scope = scope
         self._app = app
+        path: str = scope["path"]
+        root: str = scope.get("root_path", "")
+        if root:
+            # Servers put root_path in front of path (uvicorn does); take it off again.
+            root = root.rstrip("/")
+            if path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
+                path = path[len(root) :]
+        #: The prefix the app is mounted at (ASGI ``root_path``), without a trailing slash.
+        self.root_path = root
+        #: The decoded path below ``root_path``; the app answers 400 unless it starts with ``/``.
+        self.path = path or "/"
 
     # -- URL ------------------------------------------------------------------
 
@@ -73,24 +84,10 @@ class _BaseRequest:
         """Whether the request came over TLS (``https`` or ``wss``)."""
         return self.scheme in ("https", "wss")
 
-    @cached_attribute
-    def root_path(self) -> str:
-        """The prefix the app is mounted at (ASGI ``root_path``), without a trailing slash."""
-        return str(self.scope.get("root_path", "")).rstrip("/")
-
     @property
     def script_root(self) -> str:
         """Alias of ``root_path``, Flask's name for it."""
         return self.root_path
-
-    @cached_attribute
-    def path(self) -> str:
-        """The decoded path below ``root_path``, always starting with ``/``."""
-        path: str = self.scope["path"]
-        root = self.root_path
-        if root and path.startswith(root) and path[len(root) : len(root) + 1] in ("/", ""):
-            path = path[len(root) :]
-        return path or "/"
 
     @cached_attribute
     def query_string(self) -> bytes:
