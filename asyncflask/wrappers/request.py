@@ -164,6 +164,14 @@ class _BaseRequest:
         """The request headers: case-insensitive and multi-valued."""
         return Headers.from_asgi(self.scope["headers"])
 
+    def _raw_header(self, name: bytes) -> str | None:
+        # The pipeline reads a few headers on every request; scanning the ASGI list
+        # (lower-case names) avoids building ``headers`` when the view never uses it.
+        for key, value in self.scope["headers"]:
+            if key == name:
+                return str(value.decode("latin-1"))
+        return None
+
     @cached_attribute
     def args(self) -> ImmutableMultiDict[str, str]:
         """The parsed query string."""
@@ -283,11 +291,11 @@ class Request(_BaseRequest):
     @property
     def content_type(self) -> str | None:
         """The ``Content-Type`` header."""
-        return self.headers.get("Content-Type")
+        return self._raw_header(b"content-type")
 
     @cached_attribute
     def _parsed_content_type(self) -> tuple[str, dict[str, str]]:
-        return parse_options_header(self.headers.get("Content-Type"))
+        return parse_options_header(self._raw_header(b"content-type"))
 
     @property
     def mimetype(self) -> str:
@@ -302,7 +310,7 @@ class Request(_BaseRequest):
     @property
     def content_length(self) -> int | None:
         """The ``Content-Length`` header as an int (``None`` when missing or malformed)."""
-        value = self.headers.get("Content-Length")
+        value = self._raw_header(b"content-length")
         if value is None:
             return None
         value = value.strip()
@@ -380,7 +388,7 @@ class Request(_BaseRequest):
             raise RuntimeError("The request body stream was already consumed.")
         self._stream_started = True
         limit = self.max_content_length
-        if self.headers.get("Content-Length") is not None:
+        if self._raw_header(b"content-length") is not None:
             length = self.content_length
             if length is None:
                 raise BadRequest("The Content-Length header is not a valid number.")
