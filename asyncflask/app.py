@@ -349,6 +349,9 @@ class Flask(Scaffold):
             finally:
                 request.close()
                 _cv_context.reset(token)
+                # Servers may keep a snapshot of the context taken while the request ran
+                # (uvicorn's keep-alive timer does); let it hold an empty shell only.
+                ctx._release()
 
     # -- the request pipeline -------------------------------------------------
 

@@ -122,6 +122,10 @@ class AppContext:
             raise RuntimeError("This context was not pushed, or was already popped.")
         _cv_context.reset(self._tokens.pop())
 
+    def _release(self) -> None:
+        """Drop the references this context holds once it has ended for good."""
+        self.__dict__.clear()
+
     def _teardown_sync(self, exc: BaseException | None) -> None:
         # A plain ``with`` cannot await: async teardown functions are run to completion
         # on a private event loop (only possible when none is running in this thread).

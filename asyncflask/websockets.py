@@ -160,6 +160,7 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
             await ctx._teardown(error)
         finally:
             _cv_context.reset(token)
+            ctx._release()
 
 
 async def _dispatch(app: Flask, ws: Websocket) -> Response | None:

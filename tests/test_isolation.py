@@ -96,3 +96,24 @@ async def test_busy_sync_views_do_not_block_async_views_or_internal_work() -> No
             assert started == 4
             release.set()
     assert results == ["slow"] * 10
+
+
+async def test_a_context_snapshot_taken_during_a_request_does_not_keep_it_alive() -> None:
+    # Servers schedule callbacks (uvicorn's keep-alive timer) that copy the context
+    # while the request runs; the request's objects must not live as long as they do.
+    import contextvars
+    import weakref
+
+    app = Flask(__name__)
+    snapshots: list[contextvars.Context] = []
+    refs: list[weakref.ref[object]] = []
+
+    @app.get("/")
+    async def index() -> str:
+        snapshots.append(contextvars.copy_context())
+        refs.append(weakref.ref(request._get_current_object()))
+        return "ok"
+
+    assert (await app.test_client().get("/")).text == "ok"
+    assert snapshots  # the snapshot is still alive ...
+    assert refs[0]() is None  # ... but the request it saw is gone
