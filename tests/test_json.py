@@ -296,3 +296,22 @@ def test_base_provider_without_dumps_says_what_to_implement(app: Flask) -> None:
     provider = JSONProvider(app)
     with pytest.raises(TypeError, match="must implement dumps"):
         provider.dumps({})
+
+
+def test_circular_data_is_a_value_error(app: Flask) -> None:
+    data: list[Any] = []
+    data.append(data)
+    with app.app_context(), pytest.raises(ValueError, match="Circular reference"):
+        jsonify(data)
+
+
+def test_compact_and_indented_output_agree_with_the_standard_library(app: Flask) -> None:
+    import json as std_json
+
+    value = {"b": [1, 2.5, None, True], "a": "caf\u00e9", "c": {"z": 1, "y": float("inf")}}
+    with app.app_context():
+        compact = jsonify(value).get_data(as_text=True)
+        assert compact == std_json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n"
+        app.json.compact = False  # type: ignore[attr-defined]
+        indented = jsonify(value).get_data(as_text=True)
+        assert indented == std_json.dumps(value, sort_keys=True, indent=2) + "\n"

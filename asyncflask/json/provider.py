@@ -7,7 +7,13 @@ import decimal
 import json
 import uuid
 import weakref
+from collections.abc import Callable
 from datetime import date
+from json.encoder import (  # type: ignore[attr-defined]
+    c_make_encoder,
+    encode_basestring,
+    encode_basestring_ascii,
+)
 from typing import IO, TYPE_CHECKING, Any
 
 from ..http import http_date
@@ -89,26 +95,58 @@ class DefaultJSONProvider(JSONProvider):
 
     def __init__(self, app: Flask) -> None:
         super().__init__(app)
-        self._encoders: dict[tuple[Any, ...], json.JSONEncoder] = {}
+        self._encoders: dict[tuple[Any, ...], Callable[[Any], str]] = {}
 
-    def _encoder(self, indent: int | None, separators: tuple[str, str] | None) -> json.JSONEncoder:
-        # json.dumps() builds a new encoder whenever options are passed; reuse one per setting.
+    def _encoder(
+        self, indent: int | None, separators: tuple[str, str] | None
+    ) -> Callable[[Any], str]:
+        # json.dumps() builds a new encoder on every call that passes options; keep one
+        # per setting. Compact output goes straight to the C encoder, which skips the
+        # per-call setup JSONEncoder.encode() does.
         key = (self.default, self.ensure_ascii, self.sort_keys, indent, separators)
-        encoder = self._encoders.get(key)
-        if encoder is None:
-            encoder = self._encoders[key] = json.JSONEncoder(
-                default=self.default,
-                ensure_ascii=self.ensure_ascii,
-                sort_keys=self.sort_keys,
-                indent=indent,
-                separators=separators,
-            )
-        return encoder
+        encode = self._encoders.get(key)
+        if encode is None:
+            encode = self._encoders[key] = self._make_encoder(indent, separators)
+        return encode
+
+    def _make_encoder(
+        self, indent: int | None, separators: tuple[str, str] | None
+    ) -> Callable[[Any], str]:
+        encoder = json.JSONEncoder(
+            default=self.default,
+            ensure_ascii=self.ensure_ascii,
+            sort_keys=self.sort_keys,
+            indent=indent,
+            separators=separators,
+        )
+        if c_make_encoder is None or indent is not None:
+            return encoder.encode
+        c_encode = c_make_encoder(
+            None,
+            self.default,
+            encode_basestring_ascii if self.ensure_ascii else encode_basestring,
+            None,
+            encoder.key_separator,
+            encoder.item_separator,
+            self.sort_keys,
+            False,
+            True,
+        )
+
+        def encode(obj: Any) -> str:
+            try:
+                return "".join(c_encode(obj, 0))
+            except RecursionError:
+                raise ValueError(
+                    "Circular reference detected, or the data is nested too deeply."
+                ) from None
+
+        return encode
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialize ``obj`` with this provider's settings (keyword arguments override them)."""
         if not kwargs:
-            return self._encoder(None, None).encode(obj)
+            return self._encoder(None, None)(obj)
         kwargs.setdefault("default", self.default)
         kwargs.setdefault("ensure_ascii", self.ensure_ascii)
         kwargs.setdefault("sort_keys", self.sort_keys)
@@ -120,7 +158,7 @@ class DefaultJSONProvider(JSONProvider):
 
     def response(self, *args: Any, **kwargs: Any) -> Response:
         """A JSON response; indented in debug mode, compact otherwise."""
-        obj = self._prepare_response_obj(args, kwargs)
+        obj = args[0] if len(args) == 1 and not kwargs else self._prepare_response_obj(args, kwargs)
         app = self._app()
         if app is None:
             raise RuntimeError("The application of this JSON provider no longer exists.")
@@ -129,7 +167,7 @@ class DefaultJSONProvider(JSONProvider):
         if (self.compact is None and app.debug) or self.compact is False:
             indent, separators = 2, None
         if type(self).dumps is DefaultJSONProvider.dumps:
-            text = self._encoder(indent, separators).encode(obj)
+            text = self._encoder(indent, separators)(obj)
         else:
             text = self.dumps(obj, indent=indent, separators=separators)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)
