@@ -8,12 +8,33 @@ The network mode starts this as a subprocess; it is also handy by hand::
 from __future__ import annotations
 
 import argparse
+import os
+import threading
+import time
 from collections.abc import Sequence
 
 import uvicorn
 
 from benchmarks.frameworks import FRAMEWORKS_BY_NAME
 from benchmarks.scenarios import SCENARIOS_BY_NAME
+
+
+def _stop_when_orphaned_or_late(server: uvicorn.Server, max_seconds: float) -> None:
+    """Stop the server when the process that started it is gone, or after ``max_seconds``.
+
+    A benchmark run that is killed cannot stop its servers; they stop themselves.
+    """
+    parent = os.getppid()
+    deadline = time.monotonic() + max_seconds
+
+    def watch() -> None:
+        while not server.should_exit:
+            if os.getppid() != parent or time.monotonic() > deadline:
+                server.should_exit = True
+                return
+            time.sleep(1)
+
+    threading.Thread(target=watch, name="serve-watchdog", daemon=True).start()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,12 +44,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("scenario", choices=list(SCENARIOS_BY_NAME))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=1800.0,
+        help="stop by itself after this long (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
 
     factory = FRAMEWORKS_BY_NAME[args.framework].factories().get(args.scenario)
     if factory is None:
         parser.error(f"{args.framework} has no app for scenario {args.scenario!r}")
-    uvicorn.run(
+    config = uvicorn.Config(
         factory(),
         host=args.host,
         port=args.port,
@@ -39,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         access_log=False,
         timeout_graceful_shutdown=2,
     )
+    server = uvicorn.Server(config)
+    _stop_when_orphaned_or_late(server, args.max_seconds)
+    server.run()
     return 0
 
 
