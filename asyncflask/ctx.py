@@ -93,9 +93,22 @@ class AppContext:
     def g(self, value: _AppCtxGlobals) -> None:
         self._g = value
 
+    _session: SessionMixin | None = None
+
     @property
     def session(self) -> SessionMixin | None:
-        return None
+        """The session of the request or websocket, opened on first access.
+
+        ``None`` in an application context without a request.
+        """
+        session = self._session
+        if session is None and (self.request is not None or self.websocket is not None):
+            session = self._session = self.app._open_session_sync(self)
+        return session
+
+    @session.setter
+    def session(self, value: SessionMixin | None) -> None:
+        self._session = value
 
     def push(self) -> None:
         """Make this the active context for the current task or thread."""
@@ -181,19 +194,7 @@ class RequestContext(AppContext):
     def __init__(self, app: Flask, request: Request) -> None:
         super().__init__(app)
         self.request = request
-        self._session: SessionMixin | None = None
         self._after_request_functions: list[Callable[[Response], Any]] = []
-
-    @property
-    def session(self) -> SessionMixin | None:
-        """The session, opened from the request on first access."""
-        if self._session is None:
-            self._session = self.app._open_session_sync(self)
-        return self._session
-
-    @session.setter
-    def session(self, value: SessionMixin | None) -> None:
-        self._session = value
 
     async def _teardown(self, exc: BaseException | None) -> None:
         try:
@@ -221,17 +222,6 @@ class WebsocketContext(AppContext):
     def __init__(self, app: Flask, websocket: Websocket) -> None:
         super().__init__(app)
         self.websocket = websocket
-        self._session: SessionMixin | None = None
-
-    @property
-    def session(self) -> SessionMixin | None:
-        if self._session is None:
-            self._session = self.app._open_session_sync(self)
-        return self._session
-
-    @session.setter
-    def session(self, value: SessionMixin | None) -> None:
-        self._session = value
 
 
 def has_app_context() -> bool:

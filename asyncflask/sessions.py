@@ -23,16 +23,7 @@ from .datastructures import CallbackDict
 
 # Still public here, as before the serializer moved to asyncflask.json.tag.
 from .json.tag import (
-    JSONTag,
-    PassDict,
-    PassList,
-    TagBytes,
-    TagDateTime,
-    TagDict,
     TaggedJSONSerializer,
-    TagMarkup,
-    TagTuple,
-    TagUUID,
 )
 
 if TYPE_CHECKING:
@@ -40,21 +31,11 @@ if TYPE_CHECKING:
     from .wrappers import Request, Response
 
 __all__ = [
-    "JSONTag",
     "NullSession",
-    "PassDict",
-    "PassList",
     "SecureCookieSession",
     "SecureCookieSessionInterface",
     "SessionInterface",
     "SessionMixin",
-    "TagBytes",
-    "TagDateTime",
-    "TagDict",
-    "TagMarkup",
-    "TagTuple",
-    "TagUUID",
-    "TaggedJSONSerializer",
     "session_json_serializer",
 ]
 
