@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from .._lazy import cached_attribute
 from ..concurrency import call_with_timeout
@@ -47,6 +47,36 @@ DEFAULT_MAX_CONTENT_LENGTH = 16 * 1024 * 1024
 
 async def _empty_receive() -> dict[str, Any]:
     return {"type": "http.request", "body": b"", "more_body": False}
+
+
+class _BodyLimit:
+    """A body limit of a request: the route's own value if it set one, else the app's config."""
+
+    def __init__(self, config_key: str, default: int | None) -> None:
+        self.config_key = config_key
+        self.default = default
+        self.override = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.override = f"_route_{name}"
+
+    @overload
+    def __get__(self, request: None, owner: type | None = None) -> _BodyLimit: ...
+
+    @overload
+    def __get__(self, request: Request, owner: type | None = None) -> int | None: ...
+
+    def __get__(self, request: Request | None, owner: type | None = None) -> Any:
+        if request is None:
+            return self
+        value = request.__dict__.get(self.override, _MISSING)
+        if value is not _MISSING:
+            return value
+        app = request._app
+        return self.default if app is None else app.config.get(self.config_key)
+
+    def __set__(self, request: Request, value: int | None) -> None:
+        request.__dict__[self.override] = value
 
 
 class _BaseRequest:
@@ -268,9 +298,6 @@ class Request(_BaseRequest):
     ``async for chunk in request.stream`` or ``await request.load_body()``.
     """
 
-    #: Per-route limit override set by the application (``None`` means the app's config).
-    _route_max_content_length: Any = _MISSING
-
     def __init__(self, scope: Scope, receive: Receive | None = None, app: Flask | None = None):
         super().__init__(scope, app)
         self._receive = receive if receive is not None else _empty_receive
@@ -326,46 +353,12 @@ class Request(_BaseRequest):
 
     # -- limits ---------------------------------------------------------------
 
-    @property
-    def max_content_length(self) -> int | None:
-        """The effective body size limit: the route's, else ``MAX_CONTENT_LENGTH``."""
-        if self._route_max_content_length is not _MISSING:
-            return self._route_max_content_length  # type: ignore[no-any-return]
-        if self._app is not None:
-            return self._app.config.get("MAX_CONTENT_LENGTH")
-        return DEFAULT_MAX_CONTENT_LENGTH
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self._route_max_content_length = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """The largest form body parsed in memory (``MAX_FORM_MEMORY_SIZE``)."""
-        value = getattr(self, "_route_max_form_memory_size", _MISSING)
-        if value is not _MISSING:
-            return value  # type: ignore[no-any-return]
-        if self._app is not None:
-            return self._app.config.get("MAX_FORM_MEMORY_SIZE")
-        return 500_000
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self._route_max_form_memory_size = value
-
-    @property
-    def max_form_parts(self) -> int | None:
-        """The largest number of form fields parsed (``MAX_FORM_PARTS``)."""
-        value = getattr(self, "_route_max_form_parts", _MISSING)
-        if value is not _MISSING:
-            return value  # type: ignore[no-any-return]
-        if self._app is not None:
-            return self._app.config.get("MAX_FORM_PARTS")
-        return 1000
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self._route_max_form_parts = value
+    #: The effective body size limit: the route's, else ``MAX_CONTENT_LENGTH``.
+    max_content_length = _BodyLimit("MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH)
+    #: The largest form field (or urlencoded body) parsed in memory (``MAX_FORM_MEMORY_SIZE``).
+    max_form_memory_size = _BodyLimit("MAX_FORM_MEMORY_SIZE", 500_000)
+    #: The largest number of form fields parsed (``MAX_FORM_PARTS``).
+    max_form_parts = _BodyLimit("MAX_FORM_PARTS", 1000)
 
     # -- body -----------------------------------------------------------------
 
