@@ -676,21 +676,10 @@ class Flask(Scaffold):
         debug: bool | None = None,
         **options: Any,
     ) -> None:
-        """Serve the app with uvicorn (for development; deploy with ``uvicorn module:app``).
+        """Serve the app with uvicorn, for development; see ``asyncflask.serving.run_app``."""
+        from .serving import run_app
 
-        ``host`` defaults to 127.0.0.1 and ``port`` to 5000, or to ``SERVER_NAME``'s
-        parts when it is set. Extra keyword arguments go to ``uvicorn.run``.
-        """
-        import uvicorn
-
-        if debug is not None:
-            self.debug = debug
-        server_name = self.config.get("SERVER_NAME") or ""
-        name, _, server_port = server_name.partition(":")
-        host = host or name or "127.0.0.1"
-        port = port or (int(server_port) if server_port.isdigit() else 5000)
-        options.setdefault("log_level", "debug" if self.debug else "info")
-        uvicorn.run(self, host=host, port=port, **options)
+        run_app(self, host, port, debug, **options)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
