@@ -654,3 +654,56 @@ async def test_async_with_client_runs_shutdown_after_an_error(app: Flask) -> Non
         async with app.test_client():
             raise KeyError("inside")
     assert events == ["after"]
+
+
+# -- session_transaction --------------------------------------------------------------
+
+
+def session_app() -> Flask:
+    from asyncflask import session
+
+    app = Flask(__name__)
+    app.secret_key = "test secret"
+
+    @app.get("/whoami")
+    def whoami() -> str:
+        return str(session.get("user", "nobody"))
+
+    @app.get("/login/<name>")
+    def login(name: str) -> str:
+        session["user"] = name
+        return "ok"
+
+    return app
+
+
+async def test_session_transaction_edits_the_next_requests_session() -> None:
+    app = session_app()
+    client = app.test_client()
+    async with client.session_transaction() as sess:
+        sess["user"] = "ada"
+    assert (await client.get("/whoami")).text == "ada"
+
+
+async def test_session_transaction_reads_what_a_request_stored() -> None:
+    app = session_app()
+    client = app.test_client()
+    await client.get("/login/grace")
+    async with client.session_transaction() as sess:
+        assert sess["user"] == "grace"
+        del sess["user"]
+    assert (await client.get("/whoami")).text == "nobody"
+
+
+async def test_session_transaction_without_secret_key_is_a_clear_error() -> None:
+    app = session_app()
+    app.secret_key = None
+    with pytest.raises(RuntimeError, match="secret_key"):
+        async with app.test_client().session_transaction():
+            pass
+
+
+async def test_session_transaction_needs_cookies() -> None:
+    with pytest.raises(TypeError, match="use_cookies"):
+        async with session_app().test_client(use_cookies=False).session_transaction():
+            pass

@@ -13,6 +13,7 @@ import anyio
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
+from ..ctx import RequestContext
 from ..datastructures import Headers
 from ..exceptions import WebSocketDisconnect
 from ..typing import Message, Scope
@@ -24,6 +25,7 @@ from .websocket import TestWebsocket
 
 if TYPE_CHECKING:
     from ..app import Flask
+    from ..sessions import SessionMixin
 
 _REDIRECT_CODES = frozenset({301, 302, 303, 305, 307, 308})
 
@@ -342,6 +344,35 @@ class FlaskClient:
         finally:
             for stream in (to_app, app_inbox, app_outbox, from_app):
                 stream.close()
+
+    @asynccontextmanager
+    async def session_transaction(
+        self, path: str = "/", **kwargs: Any
+    ) -> AsyncIterator[SessionMixin]:
+        """Open the session the next request to ``path`` would see, to read or edit it.
+
+        ``async with client.session_transaction() as sess: sess["user"] = 1`` saves
+        the change into the client's cookies when the block ends.
+        """
+        if self.cookie_jar is None:
+            raise TypeError("Sessions need cookies. Create a client with 'use_cookies=True'.")
+        app = self.app
+        scope, body = self._scope(path, dict(kwargs))
+        request = app.request_class(scope, None, app)
+        request._body = body
+        interface = app.session_interface
+        async with RequestContext(app, request):
+            session = interface.open_session(app, request)
+            if session is None:
+                raise RuntimeError("The session could not be opened: is the app's secret_key set?")
+            yield session
+            response = app.response_class()
+            if not interface.is_null_session(session):
+                result = interface.save_session(app, session, response)
+                if hasattr(result, "__await__"):
+                    await result
+        test_response = TestResponse(b"", status=200, headers=response.headers)
+        self._remember_cookies(scope, test_response)
 
     async def get(self, path: str = "/", **kwargs: Any) -> TestResponse:
         """Send a GET request."""
