@@ -477,9 +477,20 @@ class Flask(Scaffold):
                 for func in reversed(self.after_request_funcs.get(name, ())):
                     response = await self._call(func, response)
         session = ctx._session
+        if session is None and self._may_refresh_session(request):
+            session = ctx.session
         if session is not None:
             await self._save_session(ctx, session, response)
         return response
+
+    def _may_refresh_session(self, request: Request) -> bool:
+        # Sessions open lazily, but a permanent one must be re-sent on every request
+        # that carries it (SESSION_REFRESH_EACH_REQUEST), used or not, as Flask does.
+        return (
+            self.config["SESSION_REFRESH_EACH_REQUEST"]
+            and request._raw_header(b"cookie") is not None
+            and self.session_interface.get_cookie_name(self) in request.cookies
+        )
 
     # -- errors ---------------------------------------------------------------
 

@@ -795,3 +795,55 @@ async def test_without_secret_key_writing_the_session_raises_when_testing() -> N
     with pytest.raises(RuntimeError) as info:
         await client.get("/set/user/ada")
     assert str(info.value) == NO_KEY_MESSAGE
+
+
+@pytest.mark.anyio
+async def test_permanent_session_is_refreshed_on_requests_that_do_not_touch_it() -> None:
+    from datetime import timedelta
+
+    from asyncflask import session
+
+    app = Flask(__name__)
+    app.secret_key = "refresh secret"
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(days=7)
+
+    @app.route("/set-permanent")
+    def make_permanent() -> str:
+        session.permanent = True
+        session["info"] = "kept"
+        return "set"
+
+    @app.route("/page")
+    def page() -> str:
+        return "untouched"
+
+    client = app.test_client()
+    await client.get("/set-permanent")
+    r = await client.get("/page")
+    assert r.headers["Set-Cookie"].startswith("session=")
+    assert "Expires=" in r.headers["Set-Cookie"]
+    assert "Cookie" in r.headers.get("Vary", "")
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = False
+    assert "Set-Cookie" not in (await client.get("/page")).headers
+
+
+@pytest.mark.anyio
+async def test_an_untouched_non_permanent_session_sets_no_cookie() -> None:
+    from asyncflask import session
+
+    app = Flask(__name__)
+    app.secret_key = "refresh secret"
+
+    @app.route("/set")
+    def set_value() -> str:
+        session["info"] = "kept"
+        return "set"
+
+    @app.route("/page")
+    def page() -> str:
+        return "untouched"
+
+    client = app.test_client()
+    await client.get("/set")
+    r = await client.get("/page")
+    assert "Set-Cookie" not in r.headers
