@@ -7,7 +7,6 @@ import contextlib
 import contextvars
 import functools
 import inspect
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -18,48 +17,6 @@ from anyio.lowlevel import RunVar, current_token
 
 T = TypeVar("T")
 _STOP = object()
-
-
-async def call_with_timeout(func: Callable[[], Awaitable[T]], timeout: float) -> T:
-    """Await ``func()``; raise ``TimeoutError`` when it takes longer than ``timeout`` seconds.
-
-    This runs on every request with a body, so on asyncio (Python 3.11+) it is one
-    timer handle and a task cancellation, a fraction of the cost of a cancel scope;
-    other event loops use ``anyio.fail_after``.
-    """
-    if sys.version_info >= (3, 11):
-        try:
-            loop = asyncio.get_running_loop()
-            task = asyncio.current_task()
-        except RuntimeError:
-            task = None
-        if task is not None:
-            expired = False
-
-            def expire() -> None:
-                nonlocal expired
-                expired = True
-                task.cancel()
-
-            handle = loop.call_later(timeout, expire)
-            try:
-                result = await func()
-            except asyncio.CancelledError:
-                handle.cancel()
-                if expired and task.uncancel() == 0:
-                    raise TimeoutError from None
-                raise
-            except BaseException:
-                handle.cancel()
-                raise
-            handle.cancel()
-            if expired:
-                # The timer fired just as func() finished: this is a timeout too.
-                task.uncancel()
-                raise TimeoutError
-            return result
-    with anyio.fail_after(timeout):
-        return await func()
 
 
 def run_blocking(func: Callable[..., Awaitable[Any]], *args: Any) -> None:
@@ -152,4 +109,4 @@ class SyncRunner:
             yield item
 
 
-__all__ = ["SyncRunner", "call_with_timeout", "is_async_callable", "run_blocking"]
+__all__ = ["SyncRunner", "is_async_callable", "run_blocking"]

@@ -8,7 +8,8 @@ import threading
 import anyio
 import pytest
 
-from asyncflask.concurrency import SyncRunner, call_with_timeout, is_async_callable
+from asyncflask.concurrency import SyncRunner, is_async_callable
+from asyncflask.deadlines import call_with_timeout
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any, overload
 
 from .._lazy import cached_attribute
-from ..concurrency import call_with_timeout
 from ..datastructures import (
     CharsetAccept,
     CombinedMultiDict,
@@ -18,6 +17,7 @@ from ..datastructures import (
     MultiDict,
     UserAgent,
 )
+from ..deadlines import call_with_timeout
 from ..exceptions import (
     BadRequest,
     ClientDisconnected,
