@@ -463,6 +463,8 @@ class Flask(Scaffold):
             return self.response_class(rv)
         if kind is dict or kind is list:
             return self.json.response(rv)
+        if kind is self.response_class:
+            return rv  # type: ignore[no-any-return]
         ctx = _cv_context.get(None)
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
         return coerce_response(rv, self.response_class, self.json, endpoint)
