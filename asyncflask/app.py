@@ -38,7 +38,12 @@ from .logging import create_logger
 from .routing import BuildError, Map, Rule
 from .scaffold import F, Scaffold, endpoint_from_view_func
 from .sending import send_response
-from .sessions import SecureCookieSessionInterface, SessionInterface, SessionMixin
+from .sessions import (
+    SecureCookieSessionInterface,
+    SessionInterface,
+    save_session,
+    session_needs_refresh,
+)
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
 from .wrappers import Request, Response
@@ -479,20 +484,11 @@ class Flask(Scaffold):
                 for func in reversed(self.after_request_funcs.get(name, ())):
                     response = await self._call(func, response)
         session = ctx._session
-        if session is None and self._may_refresh_session(request):
+        if session is None and session_needs_refresh(self, request):
             session = ctx.session
         if session is not None:
-            await self._save_session(ctx, session, response)
+            await save_session(self, session, response)
         return response
-
-    def _may_refresh_session(self, request: Request) -> bool:
-        # Sessions open lazily, but a permanent one must be re-sent on every request
-        # that carries it (SESSION_REFRESH_EACH_REQUEST), used or not, as Flask does.
-        return (
-            self.config["SESSION_REFRESH_EACH_REQUEST"]
-            and request._raw_header(b"cookie") is not None
-            and self.session_interface.get_cookie_name(self) in request.cookies
-        )
 
     # -- errors ---------------------------------------------------------------
 
@@ -599,29 +595,6 @@ class Flask(Scaffold):
                     first_error = e
         if first_error is not None and self.propagate_exceptions:
             raise first_error
-
-    # -- sessions -------------------------------------------------------------
-
-    def _open_session_sync(self, ctx: AppContext) -> SessionMixin | None:
-        interface = self.session_interface
-        if interface is None:
-            return None
-        # A websocket handshake carries the same cookies and headers as a request.
-        request = cast(Request, ctx.request if ctx.request is not None else ctx.websocket)
-        session: SessionMixin | None = interface.open_session(self, request)
-        if session is None:
-            session = interface.make_null_session(self)
-        return session
-
-    async def _save_session(
-        self, ctx: RequestContext, session: SessionMixin, response: Response
-    ) -> None:
-        interface = self.session_interface
-        if interface is None or interface.is_null_session(session):
-            return
-        result = interface.save_session(self, session, response)
-        if hasattr(result, "__await__"):
-            await result
 
     # -- URLs -----------------------------------------------------------------
 

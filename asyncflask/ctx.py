@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from .concurrency import is_async_callable, run_blocking
 from .globals import _cv_context, _no_req_msg
+from .sessions import open_context_session
 
 if TYPE_CHECKING:
     from .app import Flask
@@ -103,7 +104,7 @@ class AppContext:
         """
         session = self._session
         if session is None and (self.request is not None or self.websocket is not None):
-            session = self._session = self.app._open_session_sync(self)
+            session = self._session = open_context_session(self.app, self)
         return session
 
     @session.setter

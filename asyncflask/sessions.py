@@ -15,7 +15,7 @@ import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from itsdangerous import BadData, URLSafeTimedSerializer
 
@@ -28,6 +28,7 @@ from .json.tag import (
 
 if TYPE_CHECKING:
     from .app import Flask
+    from .ctx import AppContext
     from .wrappers import Request, Response
 
 __all__ = [
@@ -36,7 +37,10 @@ __all__ = [
     "SecureCookieSessionInterface",
     "SessionInterface",
     "SessionMixin",
+    "open_context_session",
+    "save_session",
     "session_json_serializer",
+    "session_needs_refresh",
 ]
 
 
@@ -441,3 +445,41 @@ class SecureCookieSessionInterface(SessionInterface):
             samesite=samesite,
         )
         _add_vary_cookie(response)
+
+
+# -- the glue the request pipeline uses ------------------------------------------------
+
+
+def open_context_session(app: Flask, ctx: AppContext) -> SessionMixin | None:
+    """Open the session of a request or websocket context (a null session if unavailable)."""
+    interface = app.session_interface
+    if interface is None:
+        return None
+    # A websocket handshake carries the same cookies and headers as a request.
+    request = cast("Request", ctx.request if ctx.request is not None else ctx.websocket)
+    session = interface.open_session(app, request)
+    return session if session is not None else interface.make_null_session(app)
+
+
+async def save_session(app: Flask, session: SessionMixin, response: Response) -> None:
+    """Save ``session`` into ``response`` (a no-op for null sessions; async interfaces awaited)."""
+    interface = app.session_interface
+    if interface is None or interface.is_null_session(session):
+        return
+    result: Any = interface.save_session(app, session, response)
+    if hasattr(result, "__await__"):
+        await result
+
+
+def session_needs_refresh(app: Flask, request: Request) -> bool:
+    """Whether an unopened session must still be saved to renew its cookie.
+
+    Sessions open lazily, but a permanent one is re-sent on every request that
+    carries it when ``SESSION_REFRESH_EACH_REQUEST`` is on, as in Flask.
+    """
+    return bool(
+        app.config["SESSION_REFRESH_EACH_REQUEST"]
+        and app.session_interface is not None
+        and request._raw_header(b"cookie") is not None
+        and app.session_interface.get_cookie_name(app) in request.cookies
+    )

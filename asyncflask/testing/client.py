@@ -16,6 +16,7 @@ if sys.version_info < (3, 11):
 from ..ctx import RequestContext
 from ..datastructures import Headers
 from ..exceptions import WebSocketDisconnect
+from ..sessions import save_session
 from ..typing import Message, Scope
 from ..wrappers import Request
 from .cookies import Cookie, CookieJar
@@ -367,10 +368,7 @@ class FlaskClient:
                 raise RuntimeError("The session could not be opened: is the app's secret_key set?")
             yield session
             response = app.response_class()
-            if not interface.is_null_session(session):
-                result = interface.save_session(app, session, response)
-                if hasattr(result, "__await__"):
-                    await result
+            await save_session(app, session, response)
         test_response = TestResponse(b"", status=200, headers=response.headers)
         self._remember_cookies(scope, test_response)
 
