@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import html
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from .ctx import after_this_request, copy_current_request_context
@@ -15,7 +15,6 @@ from .globals import _cv_context, current_app
 if TYPE_CHECKING:
     from .wrappers import Response
 
-T = TypeVar("T")
 _LOCATION_SAFE = "/%:@!$&'()*+,;=?#~[]"
 
 
