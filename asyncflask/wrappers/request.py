@@ -354,6 +354,8 @@ class Request(_BaseRequest):
     @property
     def is_json(self) -> bool:
         """Whether the mimetype is ``application/json`` or ``application/*+json``."""
+        if self._first_values.get(b"content-type") == b"application/json":
+            return True  # the common case, without parsing the header
         mt = self.mimetype
         return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
 
