@@ -7,6 +7,7 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from typing import Any, cast
 
 import anyio
+import anyio.lowlevel
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
@@ -14,6 +15,11 @@ if sys.version_info < (3, 11):
 from .concurrency import SyncRunner
 from .typing import Receive, Send
 from .wrappers import Response
+
+#: A stream whose sends never block would hold the event loop until the transport's
+#: buffer fills; letting other tasks run every so many chunks gave both more requests
+#: per second and a 5x lower p99 with 64 concurrent streams (benchmarks/, network mode).
+_CHUNKS_PER_TURN = 32
 
 
 async def _watch_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
@@ -61,11 +67,15 @@ async def send_response(
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(_watch_disconnect, receive, tg.cancel_scope)
+                sent = 0
                 async for chunk in chunks:
                     if isinstance(chunk, str):
                         chunk = chunk.encode()
                     if chunk:
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                        sent += 1
+                        if sent % _CHUNKS_PER_TURN == 0:
+                            await anyio.lowlevel.checkpoint()
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:
