@@ -194,19 +194,13 @@ class _BaseRequest:
         """The request headers: case-insensitive and multi-valued."""
         return Headers.from_asgi(self.scope["headers"])
 
-    @cached_attribute
-    def _first_values(self) -> dict[bytes, bytes]:
-        # The pipeline reads a few headers on every request; one pass over the ASGI list
-        # (lower-case names) serves them all without building ``headers``.
-        first: dict[bytes, bytes] = {}
-        for name, value in self.scope["headers"]:
-            if name not in first:
-                first[name] = value
-        return first
-
     def _raw_header(self, name: bytes) -> str | None:
-        value = self._first_values.get(name)
-        return None if value is None else str(value.decode("latin-1"))
+        # The pipeline reads a few headers on every request; scanning the ASGI list
+        # (lower-case names) is cheaper than building ``headers`` (or a dict of them).
+        for key, value in self.scope["headers"]:
+            if key == name:
+                return str(value.decode("latin-1"))
+        return None
 
     @cached_attribute
     def args(self) -> ImmutableMultiDict[str, str]:
@@ -354,7 +348,7 @@ class Request(_BaseRequest):
     @property
     def is_json(self) -> bool:
         """Whether the mimetype is ``application/json`` or ``application/*+json``."""
-        if self._first_values.get(b"content-type") == b"application/json":
+        if self._raw_header(b"content-type") == "application/json":
             return True  # the common case, without parsing the header
         mt = self.mimetype
         return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
@@ -378,8 +372,10 @@ class Request(_BaseRequest):
     def _expects_body(self) -> bool:
         if self.method not in _BODYLESS_METHODS:
             return True
-        first = self._first_values
-        return b"content-length" in first or b"transfer-encoding" in first
+        for name, _ in self.scope["headers"]:
+            if name == b"content-length" or name == b"transfer-encoding":
+                return True
+        return False
 
     def _start_reading(self) -> int | None:
         """Claim the body stream and check the declared length; return the size limit."""
