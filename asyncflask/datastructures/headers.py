@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast, overload
 from asyncflask.exceptions import BadRequestKeyError
 from asyncflask.typing import HeadersLike, HeaderValue
 
-from .multidict import MultiDict, _convert, _missing
+from .multidict import MultiDict, _convert, _convert_one, _missing
 
 __all__ = ["Headers"]
 
@@ -154,12 +154,7 @@ class Headers:
         size = len(key)
         for name, value in self._list:
             if len(name) == size and name.lower() == ikey:
-                if type is None:
-                    return value
-                try:
-                    return type(value)
-                except (ValueError, TypeError):
-                    return default
+                return _convert_one(value, type, default)
         return default
 
     @overload

@@ -21,6 +21,16 @@ T = TypeVar("T")
 _missing: Any = object()
 
 
+def _convert_one(value: V, type: Callable[[V], Any] | None, default: Any) -> Any:
+    """``value`` converted with ``type`` (if given), or ``default`` when ``type`` rejects it."""
+    if type is None:
+        return value
+    try:
+        return type(value)
+    except (ValueError, TypeError):
+        return default
+
+
 def _convert(values: Iterable[V], type: Callable[[V], T]) -> list[T]:
     """Convert each value with ``type``, skipping those it rejects."""
     result: list[T] = []
@@ -121,12 +131,7 @@ class MultiDict(dict[K, list[V]]):
         values = dict.get(self, key)
         if not values:
             return default
-        if type is None:
-            return values[0]
-        try:
-            return type(values[0])
-        except (ValueError, TypeError):
-            return default
+        return _convert_one(values[0], type, default)
 
     @overload
     def getlist(self, key: K) -> list[V]: ...
@@ -355,12 +360,7 @@ class CombinedMultiDict(Mapping[K, V]):
         for d in self.dicts:
             values = dict.get(d, key)
             if values:
-                if type is None:
-                    return values[0]
-                try:
-                    return type(values[0])
-                except (ValueError, TypeError):
-                    return default
+                return _convert_one(values[0], type, default)
         return default
 
     @overload
