@@ -16,6 +16,9 @@ from typing import Any, TypeVar
 
 import anyio
 
+_get_running_loop = asyncio.get_running_loop
+_current_task = asyncio.current_task
+
 T = TypeVar("T")
 
 #: How often the reads in progress are checked: a deadline may be noticed this late.
@@ -37,8 +40,12 @@ class DeadlineWatch:
         """Cancel ``task`` if it is still watched ``timeout`` seconds from now."""
         self.pending[task] = self.loop.time() + timeout
         if not self.armed:
-            self.armed = True
-            self.loop.call_later(CHECK_INTERVAL, self._check)
+            self.arm()
+
+    def arm(self) -> None:
+        """Schedule the next check of the reads in progress."""
+        self.armed = True
+        self.loop.call_later(CHECK_INTERVAL, self._check)
 
     def _check(self) -> None:
         now = self.loop.time()
@@ -56,12 +63,20 @@ class DeadlineWatch:
 _watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, DeadlineWatch] = (
     weakref.WeakKeyDictionary()
 )
+# The watch used last: a server runs one loop per process, so this saves the weak
+# dictionary lookup on nearly every call. A weak reference keeps closed loops collectable.
+_last_watch: weakref.ref[DeadlineWatch] | None = None
 
 
 def _watch_for(loop: asyncio.AbstractEventLoop) -> DeadlineWatch:
+    global _last_watch
+    watch = _last_watch() if _last_watch is not None else None
+    if watch is not None and watch.loop is loop:
+        return watch
     watch = _watches.get(loop)
     if watch is None:
         watch = _watches[loop] = DeadlineWatch(loop)
+    _last_watch = weakref.ref(watch)
     return watch
 
 
@@ -74,27 +89,31 @@ async def call_with_timeout(func: Callable[[], Awaitable[T]], timeout: float) ->
     """
     if sys.version_info >= (3, 11):
         try:
-            loop = asyncio.get_running_loop()
-            task = asyncio.current_task()
+            loop = _get_running_loop()
         except RuntimeError:
             task = None
+        else:
+            task = _current_task(loop)
         if task is not None:
             watch = _watch_for(loop)
-            watch.watch(task, timeout)
+            watch.pending[task] = loop.time() + timeout
+            if not watch.armed:
+                watch.arm()
+            expired = watch.expired
             try:
                 result = await func()
             except asyncio.CancelledError:
-                if task in watch.expired:
-                    watch.expired.discard(task)
+                if task in expired:
+                    expired.discard(task)
                     if task.uncancel() == 0:
                         raise TimeoutError from None
                 raise
             finally:
                 watch.pending.pop(task, None)
-            if task in watch.expired:
+            if expired and task in expired:
                 # The deadline passed just as func() finished: a timeout too, and the
                 # cancellation requested for it must not hit the task later.
-                watch.expired.discard(task)
+                expired.discard(task)
                 task.uncancel()
                 raise TimeoutError
             return result

@@ -51,7 +51,7 @@ class ContextProxy(Generic[T]):
         if ctx is not None:
             obj = getattr(ctx, self._af_attr)
             if obj is not None:
-                return cast(T, obj)
+                return obj  # type: ignore[no-any-return]
         raise RuntimeError(self._af_message)
 
     def __getattr__(self, name: str) -> Any:

@@ -18,6 +18,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from ..http import http_date
 
+_decode = json.JSONDecoder().decode
+
 if TYPE_CHECKING:
     from ..app import Flask
     from ..wrappers import Response
@@ -154,6 +156,10 @@ class DefaultJSONProvider(JSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Deserialize with ``json.loads``."""
+        if not kwargs and type(s) is bytes and len(s) > 1 and 0 < s[0] < 0x80 and s[1]:
+            # What json.loads() would detect for these first bytes (no BOM, no zero
+            # bytes of UTF-16/32), minus the detection itself.
+            return _decode(s.decode("utf-8", "surrogatepass"))
         return json.loads(s, **kwargs)
 
     def response(self, *args: Any, **kwargs: Any) -> Response:

@@ -383,12 +383,14 @@ class Request(_BaseRequest):
             raise RuntimeError("The request body stream was already consumed.")
         self._stream_started = True
         limit = self.max_content_length
-        if self._raw_header(b"content-length") is not None:
-            length = self.content_length
-            if length is None:
-                raise BadRequest("The Content-Length header is not a valid number.")
-            if limit is not None and length > limit:
-                raise RequestEntityTooLarge(_too_large(limit))
+        for key, value in self.scope["headers"]:
+            if key == b"content-length":
+                value = value.strip()
+                if not value.isdigit() or not value.isascii():
+                    raise BadRequest("The Content-Length header is not a valid number.")
+                if limit is not None and int(value) > limit:
+                    raise RequestEntityTooLarge(_too_large(limit))
+                break
         return limit
 
     @staticmethod
@@ -416,7 +418,12 @@ class Request(_BaseRequest):
 
     async def _read_all(self) -> bytes:
         limit = self._start_reading()
-        chunk, more = self._take_chunk(await self._receive(), 0, limit)
+        message = await self._receive()
+        if message["type"] == "http.request" and not message.get("more_body", False):
+            chunk: bytes = message.get("body", b"")  # the whole body in one message
+            if limit is None or len(chunk) <= limit:
+                return chunk
+        chunk, more = self._take_chunk(message, 0, limit)
         if not more:
             return chunk
         chunks = [chunk]
@@ -432,27 +439,24 @@ class Request(_BaseRequest):
 
         A body that takes longer than ``BODY_TIMEOUT`` seconds to arrive is a 408.
         """
-        if self._body is not None:
-            return self._body
+        body = self._body
+        if body is not None:
+            return body
         if not self._stream_started and not self._expects_body():
             self._body = b""
-            return self._body
-        timeout = self._body_timeout()
+            return b""
+        timeout = self._app.config.get("BODY_TIMEOUT") if self._app is not None else None
         if timeout is None:
-            self._body = await self._read_all()
+            body = await self._read_all()
         else:
             try:
-                self._body = await call_with_timeout(self._read_all, timeout)
+                body = await call_with_timeout(self._read_all, timeout)
             except TimeoutError:
                 raise RequestTimeout(
                     f"The request body was not received within {timeout:g} seconds."
                 ) from None
-        return self._body
-
-    def _body_timeout(self) -> float | None:
-        if self._app is None:
-            return None
-        return self._app.config.get("BODY_TIMEOUT")
+        self._body = body
+        return body
 
     @property
     def stream(self) -> AsyncIterator[bytes]:
