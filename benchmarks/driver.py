@@ -7,7 +7,7 @@ the same work the app does behind a real server.
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -103,6 +103,70 @@ class PreparedRequest:
         return self._request_message.copy()
 
 
+class PreparedWebSocket:
+    """A websocket handshake and the text messages the client sends, as ASGI pieces, built once.
+
+    The scope is the one uvicorn's websockets protocol builds for the handshake request.
+    """
+
+    __slots__ = ("_scope", "messages")
+
+    def __init__(
+        self, request: HTTPRequest, messages: Sequence[str], state: dict[str, Any] | None = None
+    ) -> None:
+        headers = [
+            (b"host", f"{SERVER[0]}:{SERVER[1]}".encode()),
+            (b"connection", b"Upgrade"),
+            (b"upgrade", b"websocket"),
+            (b"sec-websocket-version", b"13"),
+            (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ=="),
+        ]
+        headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+        self._scope: dict[str, Any] = {
+            "type": "websocket",
+            "asgi": {"version": "3.0", "spec_version": "2.4"},
+            "http_version": "1.1",
+            "server": SERVER,
+            "client": CLIENT,
+            "scheme": "ws",
+            "root_path": "",
+            "headers": headers,
+            "subprotocols": [],
+            "state": dict(state or {}),
+            "extensions": {"websocket.http.response": {}},
+            "path": request.path,
+            "raw_path": request.path.encode(),
+            "query_string": request.query_string.encode(),
+        }
+        self.messages = tuple(messages)
+
+    def new_scope(self) -> dict[str, Any]:
+        """A fresh scope: apps may add keys to it and to its lists and dicts."""
+        scope = self._scope.copy()
+        for key in ("headers", "subprotocols"):
+            scope[key] = list(scope[key])
+        for key in ("state", "asgi", "extensions"):
+            scope[key] = scope[key].copy()
+        return scope
+
+
+@dataclass
+class CapturedWebSocket:
+    """Everything an app sent on one websocket connection."""
+
+    accepted: bool = False
+    received: list[str | bytes] = field(default_factory=list)
+    #: The code of the app's ``websocket.close``; None when it never closed.
+    close_code: int | None = None
+    #: The status of the HTTP response the app refused the handshake with, if it did.
+    rejected_status: int | None = None
+
+    @property
+    def closed(self) -> bool:
+        """Whether the app closed the connection or refused the handshake."""
+        return self.close_code is not None or self.rejected_status is not None
+
+
 async def drive(app: ASGIApp, request: PreparedRequest) -> CapturedResponse:
     """Run one request through ``app`` and return what it sent.
 
@@ -139,6 +203,54 @@ async def drive(app: ASGIApp, request: PreparedRequest) -> CapturedResponse:
 
     await app(request.new_scope(), receive, send)
     return response
+
+
+async def drive_websocket(app: ASGIApp, session: PreparedWebSocket) -> CapturedWebSocket:
+    """Run one websocket connection through ``app``: connect, the messages, then a disconnect.
+
+    The client is a ping-pong one: it hands over its next message only once the app has
+    answered the previous one, and disconnects (code 1000) after the last answer, as a client
+    that waits for each echo does. An echo app asks for the next message after answering, so
+    it never waits; an app that reads ahead in a task of its own (Quart) waits for its own
+    answers. After the app closes the connection, every ``receive`` reports the disconnect.
+    """
+    captured = CapturedWebSocket()
+    messages = session.messages
+    handed = -1  # messages handed over; -1 until the connect event is
+    answered: anyio.Event | None = None
+
+    async def receive() -> Message:
+        nonlocal handed, answered
+        if handed < 0:
+            handed = 0
+            return {"type": "websocket.connect"}
+        while len(captured.received) < handed and not captured.closed:
+            answered = anyio.Event()
+            await answered.wait()
+        if handed < len(messages) and not captured.closed:
+            text = messages[handed]
+            handed += 1
+            return {"type": "websocket.receive", "text": text}
+        return {"type": "websocket.disconnect", "code": captured.close_code or 1000, "reason": ""}
+
+    async def send(message: Message) -> None:
+        nonlocal answered
+        kind = message["type"]
+        if kind == "websocket.send":
+            text = message.get("text")
+            captured.received.append(text if text is not None else message.get("bytes") or b"")
+        elif kind == "websocket.accept":
+            captured.accepted = True
+        elif kind == "websocket.close":
+            captured.close_code = int(message.get("code", 1000))
+        elif kind == "websocket.http.response.start":
+            captured.rejected_status = int(message["status"])
+        if answered is not None:
+            answered.set()
+            answered = None
+
+    await app(session.new_scope(), receive, send)
+    return captured
 
 
 @asynccontextmanager

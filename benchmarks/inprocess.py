@@ -7,6 +7,9 @@ rotates every repeat) so that drift in the machine's speed hits them all alike.
 Requests run one after another in one task. Every few requests the event loop gets a turn, as
 a server's loop does between requests, so the work an app leaves to the loop (callbacks,
 cancelled timers to clean up) is done, and timed, within the batch instead of piling up.
+
+A websocket scenario's "request" is a whole connection: connect, every message echoed, then a
+disconnect, so its number is microseconds per connection.
 """
 
 from __future__ import annotations
@@ -20,20 +23,29 @@ from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from time import perf_counter
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
 from anyio.lowlevel import checkpoint
 
-from benchmarks.driver import ASGIApp, PreparedRequest, drive, lifespan
+from benchmarks.driver import (
+    ASGIApp,
+    PreparedRequest,
+    PreparedWebSocket,
+    drive,
+    drive_websocket,
+    lifespan,
+)
 from benchmarks.frameworks import AppFactory
 from benchmarks.results import Result, Run
-from benchmarks.scenarios import Scenario
+from benchmarks.scenarios import Scenario, primed_request
 
 T = TypeVar("T")
 
 #: Requests between two turns of the event loop.
 LOOP_TURN_EVERY = 8
+#: Seconds an app has to give its first, checked answer: a stuck app fails instead of hanging.
+CHECK_TIMEOUT = 10.0
 
 
 @dataclass(frozen=True)
@@ -51,8 +63,11 @@ class _Subject:
     framework: str
     scenario: str
     app: ASGIApp
-    request: PreparedRequest
+    request: PreparedRequest | PreparedWebSocket
+    #: The status every timed HTTP response must have.
     status: int
+    #: The messages every timed websocket connection must get back.
+    echoes: list[str | bytes] = field(default_factory=list)
     batch_size: int = 0
     samples: list[float] = field(default_factory=list)
     error: str | None = None
@@ -154,21 +169,46 @@ async def _prepare(
     factories: Mapping[str, AppFactory],
     scenario: Scenario,
 ) -> _Subject:
-    """Build and start the app and check its answer once."""
+    """Build and start the app, prime it when the scenario says so, and check its answer once."""
     factory = factories.get(scenario.name)
     if factory is None:
         raise _Unmeasurable("no app for this scenario")
     app = factory()
     state = await stack.enter_async_context(lifespan(app))
-    request = PreparedRequest(scenario.request, state)
-    subject = _Subject(framework, scenario.name, app, request, scenario.expect.status)
-    response = await drive(subject.app, subject.request)
-    if not response.complete:
-        raise _Unmeasurable("wrong answer: the app returned before completing its response")
-    problem = scenario.expect.problem(response.status, response.body)
+    expect = scenario.expect
+    with anyio.fail_after(CHECK_TIMEOUT):
+        if scenario.websocket_messages is not None:
+            session = PreparedWebSocket(scenario.request, scenario.websocket_messages, state)
+            echoes: list[str | bytes] = list(expect.messages or ())
+            subject = _Subject(framework, scenario.name, app, session, 0, echoes)
+            captured = await drive_websocket(app, session)
+            problem = expect.websocket_problem(captured.accepted, captured.received)
+        else:
+            request = await _primed(app, scenario, state)
+            subject = _Subject(framework, scenario.name, app, request, expect.status)
+            response = await drive(app, request)
+            if not response.complete:
+                raise _Unmeasurable("wrong answer: the app returned before completing its response")
+            header_names = {name.decode("latin-1").lower() for name, _ in response.headers}
+            problem = expect.problem(response.status, response.body, header_names)
     if problem is not None:
         raise _Unmeasurable(f"wrong answer: {problem}")
     return subject
+
+
+async def _primed(app: ASGIApp, scenario: Scenario, state: dict[str, Any]) -> PreparedRequest:
+    """The scenario's request, with the cookies the app set in answer to its priming request."""
+    if scenario.prime is None:
+        return PreparedRequest(scenario.request, state)
+    response = await drive(app, PreparedRequest(scenario.prime, state))
+    set_cookies = [
+        value.decode("latin-1") for name, value in response.headers if name.lower() == b"set-cookie"
+    ]
+    try:
+        request = primed_request(scenario, response.status, set_cookies)
+    except ValueError as exc:
+        raise _Unmeasurable(str(exc)) from exc
+    return PreparedRequest(request, state)
 
 
 async def _warm_up(subject: _Subject, settings: InProcessSettings) -> int:
@@ -184,6 +224,8 @@ async def _warm_up(subject: _Subject, settings: InProcessSettings) -> int:
 async def _run_requests(subject: _Subject, count: int) -> int:
     """Run ``count`` requests, giving the loop a turn every few; return how many were wrong."""
     app, request, status = subject.app, subject.request, subject.status
+    if isinstance(request, PreparedWebSocket):
+        return await _run_connections(app, request, subject.echoes, count)
     wrong = 0
     for index in range(1, count + 1):
         response = await drive(app, request)
@@ -192,6 +234,22 @@ async def _run_requests(subject: _Subject, count: int) -> int:
         if index % LOOP_TURN_EVERY == 0:
             await checkpoint()
     await checkpoint()
+    return wrong
+
+
+async def _run_connections(
+    app: ASGIApp, session: PreparedWebSocket, echoes: list[str | bytes], count: int
+) -> int:
+    """Run ``count`` websocket connections; return how many did not echo every message.
+
+    The loop gets a turn after every connection: each is a hundred messages' worth of work.
+    """
+    wrong = 0
+    for _ in range(count):
+        captured = await drive_websocket(app, session)
+        if not captured.accepted or captured.received != echoes:
+            wrong += 1
+        await checkpoint()
     return wrong
 
 

@@ -3,6 +3,10 @@
 Each server (uvloop + httptools, one process) is pinned to one core and wrk to another, so the
 two do not compete. Each app is checked with one real request before wrk runs, and every
 server is stopped at the end of the run, whatever happens.
+
+A scenario with a priming request gets it sent once per server; the cookies the answer sets go
+into that server's wrk script. A websocket scenario is loaded by ``benchmarks.wsload`` instead
+of wrk (pinned the same way): its "requests" are echoed messages, its p99 one echo's round trip.
 """
 
 from __future__ import annotations
@@ -18,14 +22,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
+from http.client import HTTPMessage
 from pathlib import Path
+from typing import Any
 
 from benchmarks.driver import HTTPRequest
 from benchmarks.results import Result, Run
-from benchmarks.scenarios import Scenario
+from benchmarks.scenarios import Scenario, primed_request
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULT_MARKER = "WRK_RESULT "
@@ -62,8 +69,8 @@ class Cores:
 class _Server:
     framework: str
     scenario: str
-    url: str
-    script: Path
+    #: The load tool's command line for a load of that many seconds.
+    load_command: Callable[[int], list[str]]
     rps: list[float] = field(default_factory=list)
     p99_ms: list[float] = field(default_factory=list)
     error: str | None = None
@@ -104,10 +111,9 @@ def measure(
         servers: list[_Server] = []
         _say(progress, "  starting, checking and warming up every server ...")
         for scenario in scenarios:
-            script = _write_wrk_script(workdir, scenario)
             for framework in frameworks:
                 try:
-                    server = _start(stack, framework, scenario, script, settings, cores, workdir)
+                    server = _start(stack, framework, scenario, settings, cores, workdir)
                 except (ServerError, OSError, subprocess.SubprocessError) as exc:
                     run.add(Result.failed(framework, scenario.name, str(exc)))
                 else:
@@ -143,36 +149,62 @@ def _start(
     stack: ExitStack,
     framework: str,
     scenario: Scenario,
-    script: Path,
     settings: NetworkSettings,
     cores: Cores,
     workdir: Path,
 ) -> _Server:
     """Start the app's server for the rest of the run, check its answer once and warm it up."""
-    log_path = workdir / f"{scenario.name}-{framework}.log"
+    name = f"{scenario.name}-{framework}"
+    log_path = workdir / f"{name}.log"
     port = stack.enter_context(_serve(framework, scenario.name, cores.server, settings, log_path))
-    status, body = _fetch(port, scenario.request)
-    problem = scenario.expect.problem(status, body)
-    if problem is not None:
-        raise ServerError(f"wrong answer: {problem}")
-    url = f"http://127.0.0.1:{port}{scenario.request.target}"
-    _wrk(url, script, settings.warmup, settings.connections, cores.client)
-    return _Server(framework, scenario.name, url, script)
+    load_command: Callable[[int], list[str]]
+    if scenario.is_websocket:
+        load_command = partial(_wsload_command, port, scenario.name, settings.connections)
+        _check_websocket(port, scenario.name, cores.client)
+    else:
+        request = _primed(port, scenario)
+        status, body, headers = _fetch(port, request)
+        problem = scenario.expect.problem(status, body, {key.lower() for key in headers})
+        if problem is not None:
+            raise ServerError(f"wrong answer: {problem}")
+        script = _write_wrk_script(workdir, name, request)
+        url = f"http://127.0.0.1:{port}{request.target}"
+        load_command = partial(_wrk_command, url, script, settings.connections)
+    _run_load(load_command(settings.warmup), settings.warmup, cores.client)
+    return _Server(framework, scenario.name, load_command)
+
+
+def _primed(port: int, scenario: Scenario) -> HTTPRequest:
+    """The scenario's request, with the cookies the server set in answer to its priming one."""
+    if scenario.prime is None:
+        return scenario.request
+    status, _, headers = _fetch(port, scenario.prime)
+    try:
+        return primed_request(scenario, status, headers.get_all("set-cookie") or [])
+    except ValueError as exc:
+        raise ServerError(str(exc)) from exc
+
+
+def _check_websocket(port: int, scenario: str, core: int | None) -> None:
+    """One websocket connection, every echo compared; raise when anything was wrong."""
+    stats = _run_load(_wsload_command(port, scenario, 1, 10, sessions=1), 10, core)
+    if stats.get("first_error") or stats["connections"] != 1:
+        raise ServerError(f"wrong answer: {stats.get('first_error', 'no connection completed')}")
 
 
 def _load(server: _Server, settings: NetworkSettings, cores: Cores) -> None:
-    """Run wrk once against ``server`` and record its throughput and p99, or its failure."""
+    """Load ``server`` once and record its throughput and p99, or its failure."""
     try:
-        stats = _wrk(
-            server.url, server.script, settings.duration, settings.connections, cores.client
-        )
+        stats = _run_load(server.load_command(settings.duration), settings.duration, cores.client)
     except (ServerError, OSError, subprocess.SubprocessError) as exc:
         server.error = str(exc)
         return
     bad = stats["errors_status"] + stats["errors_connect"] + stats["errors_timeout"]
     if bad:
+        first = f"; the first: {stats['first_error']}" if "first_error" in stats else ""
         server.error = (
-            f"{int(bad)} failed requests under load (non-2xx/3xx, connect errors or timeouts)"
+            f"{int(bad)} failed requests under load (wrong answers, connect errors or "
+            f"timeouts){first}"
         )
         return
     server.rps.append(stats["requests"] / (stats["duration_us"] / 1e6))
@@ -186,6 +218,13 @@ def _free_port() -> int:
         return port
 
 
+def _child_env() -> dict[str, str]:
+    """This environment, with the repository importable (for ``python -m benchmarks.…``)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def _pinned(command: list[str], core: int | None) -> list[str]:
     return command if core is None else ["taskset", "-c", str(core), *command]
 
@@ -197,11 +236,9 @@ def _serve(
     """Start ``benchmarks.serve`` on a free port, yield the port, and always stop it."""
     port = _free_port()
     command = [sys.executable, "-m", "benchmarks.serve", framework, scenario, "--port", str(port)]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            _pinned(command, core), cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+            _pinned(command, core), cwd=ROOT, env=_child_env(), stdout=log, stderr=subprocess.STDOUT
         )
     try:
         _wait_until_listening(process, port, settings.startup_timeout, log_path)
@@ -236,14 +273,14 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _fetch(port: int, request: HTTPRequest) -> tuple[int, bytes]:
+def _fetch(port: int, request: HTTPRequest) -> tuple[int, bytes, HTTPMessage]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     try:
         connection.request(
             request.method, request.target, body=request.body or None, headers=dict(request.headers)
         )
         response = connection.getresponse()
-        return response.status, response.read()
+        return response.status, response.read(), response.headers
     finally:
         connection.close()
 
@@ -262,29 +299,26 @@ end
 """
 
 
-def _write_wrk_script(workdir: Path, scenario: Scenario) -> Path:
-    """A wrk Lua script that sends the scenario's request and prints wrk's summary as JSON."""
-    request = scenario.request
+def _write_wrk_script(workdir: Path, name: str, request: HTTPRequest) -> Path:
+    """A wrk Lua script that sends ``request`` and prints wrk's summary as JSON."""
     lines = [f"wrk.method = {json.dumps(request.method)}"]
-    for name, value in request.headers:
-        lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
+    for header, value in request.headers:
+        lines.append(f"wrk.headers[{json.dumps(header)}] = {json.dumps(value)}")
     if request.body:
-        body_path = workdir / f"{scenario.name}.body"
+        body_path = workdir / f"{name}.body"
         body_path.write_bytes(request.body)
         lines += [
             f"local body_file = assert(io.open({json.dumps(str(body_path))}, 'rb'))",
             "wrk.body = body_file:read('*a')",
             "body_file:close()",
         ]
-    script = workdir / f"{scenario.name}.lua"
+    script = workdir / f"{name}.lua"
     script.write_text("\n".join(lines) + _DONE.replace("MARKER", RESULT_MARKER))
     return script
 
 
-def _wrk(
-    url: str, script: Path, seconds: int, connections: int, core: int | None
-) -> dict[str, float]:
-    command = [
+def _wrk_command(url: str, script: Path, connections: int, seconds: int) -> list[str]:
+    return [
         "wrk",
         "--threads=1",
         f"--connections={connections}",
@@ -293,14 +327,40 @@ def _wrk(
         f"--script={script}",
         url,
     ]
+
+
+def _wsload_command(
+    port: int, scenario: str, connections: int, seconds: int, sessions: int = 0
+) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "benchmarks.wsload",
+        scenario,
+        f"--port={port}",
+        f"--connections={connections}",
+        f"--duration={seconds}",
+        f"--sessions={sessions}",
+        "--timeout=10",
+    ]
+
+
+def _run_load(command: list[str], seconds: int, core: int | None) -> dict[str, Any]:
+    """Run a load tool (wrk or wsload) pinned to ``core`` and return its JSON summary."""
     completed = subprocess.run(
-        _pinned(command, core), capture_output=True, text=True, timeout=seconds + 60, check=False
+        _pinned(command, core),
+        capture_output=True,
+        text=True,
+        timeout=seconds + 60,
+        check=False,
+        cwd=ROOT,
+        env=_child_env(),
     )
     for line in completed.stdout.splitlines():
         if line.startswith(RESULT_MARKER):
-            stats: dict[str, float] = json.loads(line[len(RESULT_MARKER) :])
+            stats: dict[str, Any] = json.loads(line[len(RESULT_MARKER) :])
             return stats
     raise ServerError(
-        f"wrk exited with {completed.returncode} and no summary: "
+        f"`{' '.join(command)}` exited with {completed.returncode} and no summary: "
         f"{(completed.stdout + completed.stderr).strip()[-2000:]}"
     )

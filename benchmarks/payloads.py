@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from typing import Any, Literal
 
 HELLO = "Hello, world!"
@@ -52,3 +53,52 @@ def filler_rules(count: int, style: Literal["flask", "starlette"]) -> list[str]:
         else:
             rules.append(f"/api/v{index}/items/{{item_id:int}}")
     return rules
+
+
+#: The key every framework signs its session cookie with.
+SECRET_KEY = "benchmark-session-secret-key"
+#: The session key the ``session`` endpoint counts in.
+SESSION_COUNTER = "counter"
+
+
+def _upload_bytes(size: int) -> bytes:
+    """``size`` pseudo-random bytes, like a binary file, the same on every run."""
+    return random.Random(8192).randbytes(size)
+
+
+UPLOAD_TITLE = "benchmark"
+UPLOAD_FILE = _upload_bytes(8192)
+UPLOAD_TEXT = f"title={UPLOAD_TITLE} size={len(UPLOAD_FILE)}"
+MULTIPART_BOUNDARY = "----asyncflaskBenchmarkBoundary7MA4YWxkTrZu0gW"
+MULTIPART_CONTENT_TYPE = f"multipart/form-data; boundary={MULTIPART_BOUNDARY}"
+
+
+def _multipart_body() -> bytes:
+    """A browser-style multipart body: the text field ``title`` and the file ``file``."""
+    dash = f"--{MULTIPART_BOUNDARY}".encode()
+    return b"".join(
+        [
+            dash + b"\r\n",
+            b'Content-Disposition: form-data; name="title"\r\n\r\n',
+            UPLOAD_TITLE.encode() + b"\r\n",
+            dash + b"\r\n",
+            b'Content-Disposition: form-data; name="file"; filename="data.bin"\r\n',
+            b"Content-Type: application/octet-stream\r\n\r\n",
+            UPLOAD_FILE + b"\r\n",
+            dash + b"--\r\n",
+        ]
+    )
+
+
+#: The body ``POST /upload`` sends; every app answers ``UPLOAD_TEXT``.
+MULTIPART_BODY = _multipart_body()
+
+WEBSOCKET_MESSAGE_COUNT = 100
+WEBSOCKET_MESSAGE_SIZE = 100
+
+#: What the websocket client sends on each connection, one message at a time; each is distinct,
+#: so an echo out of order is caught.
+WEBSOCKET_MESSAGES: tuple[str, ...] = tuple(
+    f"message {index:03d} ".ljust(WEBSOCKET_MESSAGE_SIZE, "abcdefghij"[index % 10])
+    for index in range(WEBSOCKET_MESSAGE_COUNT)
+)

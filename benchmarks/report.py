@@ -194,6 +194,7 @@ def to_json(run: Run) -> dict[str, Any]:
             {
                 "name": scenario,
                 "title": _title(scenario),
+                "unit": unit(run, scenario),
                 "results": {
                     framework: run.results[scenario, framework].to_json()
                     for framework in run.frameworks
@@ -205,6 +206,18 @@ def to_json(run: Run) -> dict[str, Any]:
         ],
         "targets": [target.to_json() for target in targets(run)],
     }
+
+
+def _is_websocket(scenario: str) -> bool:
+    known = SCENARIOS_BY_NAME.get(scenario)
+    return known is not None and known.is_websocket
+
+
+def unit(run: Run, scenario: str) -> str:
+    """What the numbers of ``scenario`` count in this run's mode."""
+    if run.mode == "network":
+        return "echoed messages/s" if _is_websocket(scenario) else "requests/s"
+    return "microseconds per connection" if _is_websocket(scenario) else "microseconds per request"
 
 
 def _number(value: float | None, digits: int = 1) -> str:
@@ -259,6 +272,12 @@ def to_markdown(run: Run) -> str:
             row += [_times(ratios[f"{SUBJECT}/{framework}"]) for framework in others]
         rows.append(row)
     lines += _table(header, rows)
+    for scenario in filter(_is_websocket, run.scenarios):
+        if network:
+            what = "echoed messages per second, and its p99 latency is one echo's round trip"
+        else:
+            what = "microseconds per connection (open, every message echoed, close)"
+        lines += ["", f"{_title(scenario)}: the number is {what}."]
 
     if network:
         lines += ["", "p99 latency in milliseconds (lower is better).", ""]

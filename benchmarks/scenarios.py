@@ -3,12 +3,21 @@
 A scenario names an endpoint; each framework module in ``benchmarks.frameworks`` maps that
 name to a factory that builds an app serving it. Adding an endpoint is one entry here plus one
 factory per framework.
+
+Two optional parts cover endpoints that are not one stateless HTTP request:
+
+- ``prime``: a request sent once to each app before it is measured; the cookies its answer
+  sets are sent with every measured request. Each framework signs its own session cookie, so
+  the measured request differs per framework, and this is how each gets its own.
+- ``websocket_messages``: the scenario is a websocket connection to ``request.path`` that
+  sends these text messages one at a time; ``expect.messages`` is what must come back.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from benchmarks.driver import HTTPRequest
@@ -17,10 +26,16 @@ from benchmarks.payloads import (
     ECHO_PAYLOAD,
     HELLO,
     JSON_MESSAGE,
+    MULTIPART_BODY,
+    MULTIPART_CONTENT_TYPE,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    UPLOAD_TEXT,
     USER_ID,
     USER_TEXT,
+    WEBSOCKET_MESSAGE_COUNT,
+    WEBSOCKET_MESSAGE_SIZE,
+    WEBSOCKET_MESSAGES,
 )
 
 _NO_JSON = object()
@@ -28,16 +43,28 @@ _NO_JSON = object()
 
 @dataclass(frozen=True)
 class Expectation:
-    """A correct response: its status and either its exact body or the JSON it decodes to."""
+    """A correct response: its status and either its exact body or the JSON it decodes to.
+
+    ``headers`` names headers the response must carry (any value). For a websocket scenario,
+    ``messages`` is what the app must send back, in order.
+    """
 
     status: int = 200
     body: bytes | None = None
     json: Any = _NO_JSON
+    headers: tuple[str, ...] = ()
+    messages: tuple[str, ...] | None = None
 
-    def problem(self, status: int, body: bytes) -> str | None:
-        """Why a response with ``status`` and ``body`` is wrong, or None when it is right."""
+    def problem(self, status: int, body: bytes, header_names: Collection[str] = ()) -> str | None:
+        """Why a response is wrong, or None when it is right.
+
+        ``header_names`` are the lower-case names of the headers the response carries.
+        """
         if status != self.status:
             return f"status {status}, expected {self.status}; body {body[:200]!r}"
+        missing = [name for name in self.headers if name.lower() not in header_names]
+        if missing:
+            return f"no {', '.join(missing)} header in the response"
         if self.body is not None and body != self.body:
             return f"body {_preview(body)}, expected {_preview(self.body)}"
         if self.json is not _NO_JSON:
@@ -48,6 +75,18 @@ class Expectation:
             if decoded != self.json:
                 return f"JSON {_preview(body)}, expected {self.json!r:.200}"
         return None
+
+    def websocket_problem(self, accepted: bool, received: Sequence[str | bytes]) -> str | None:
+        """Why what a websocket app sent is wrong, or None when it is right."""
+        if not accepted:
+            return "the app did not accept the connection"
+        expected = self.messages or ()
+        if list(received) == list(expected):
+            return None
+        for index, (got, wanted) in enumerate(zip(received, expected, strict=False)):
+            if got != wanted:
+                return f"message {index} was {got!r:.60}, expected {wanted!r:.60}"
+        return f"{len(received)} messages came back, expected {len(expected)}"
 
 
 def _preview(body: bytes) -> str:
@@ -64,6 +103,33 @@ class Scenario:
     title: str
     request: HTTPRequest
     expect: Expectation
+    #: Sent once to each app before it is measured; the cookies its answer sets are sent with
+    #: every measured request (see :func:`primed_request`).
+    prime: HTTPRequest | None = None
+    #: For a websocket scenario, the text messages sent on each connection, one at a time.
+    websocket_messages: tuple[str, ...] | None = None
+
+    @property
+    def is_websocket(self) -> bool:
+        """Whether a "request" of this scenario is a websocket connection."""
+        return self.websocket_messages is not None
+
+
+def primed_request(scenario: Scenario, status: int, set_cookies: Sequence[str]) -> HTTPRequest:
+    """``scenario.request`` carrying the cookies that the answer to ``scenario.prime`` set.
+
+    ``status`` and ``set_cookies`` (the ``Set-Cookie`` values) are that answer's. Raises
+    ValueError when it failed or set no cookie, since every measured request would then miss
+    what it is meant to carry.
+    """
+    if status != 200 or not set_cookies:
+        prime = scenario.prime or scenario.request
+        raise ValueError(
+            f"the priming request {prime.method} {prime.target} was answered with status "
+            f"{status} and {len(set_cookies)} cookies; the app must answer 200 and set a cookie"
+        )
+    cookie = "; ".join(value.split(";", 1)[0].strip() for value in set_cookies)
+    return replace(scenario.request, headers=(*scenario.request.headers, ("cookie", cookie)))
 
 
 def _route_scenario(other_routes: int) -> Scenario:
@@ -111,6 +177,35 @@ SCENARIOS: tuple[Scenario, ...] = (
     ),
     _route_scenario(10),
     _route_scenario(1000),
+    Scenario(
+        name="session",
+        title="GET /session (signed-cookie session round trip)",
+        request=HTTPRequest("GET", "/session"),
+        # The priming request stores 1; every measured request reads it and stores 2.
+        expect=Expectation(body=b"2", headers=("set-cookie",)),
+        prime=HTTPRequest("GET", "/session"),
+    ),
+    Scenario(
+        name="multipart",
+        title="POST /upload (multipart: a field and an 8 KiB file)",
+        request=HTTPRequest(
+            "POST",
+            "/upload",
+            headers=(("content-type", MULTIPART_CONTENT_TYPE),),
+            body=MULTIPART_BODY,
+        ),
+        expect=Expectation(body=UPLOAD_TEXT.encode()),
+    ),
+    Scenario(
+        name="websocket",
+        title=(
+            f"websocket /ws ({WEBSOCKET_MESSAGE_COUNT} echoes of {WEBSOCKET_MESSAGE_SIZE} B "
+            "per connection)"
+        ),
+        request=HTTPRequest("GET", "/ws"),
+        expect=Expectation(messages=WEBSOCKET_MESSAGES),
+        websocket_messages=WEBSOCKET_MESSAGES,
+    ),
 )
 
 SCENARIOS_BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}

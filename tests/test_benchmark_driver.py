@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import json
 
+import anyio
 import pytest
 
-from benchmarks.driver import HTTPRequest, Message, PreparedRequest, Receive, Scope, Send, drive
+from benchmarks.driver import (
+    HTTPRequest,
+    Message,
+    PreparedRequest,
+    PreparedWebSocket,
+    Receive,
+    Scope,
+    Send,
+    drive,
+    drive_websocket,
+)
 from benchmarks.driver import lifespan as run_lifespan
 from benchmarks.frameworks import bare_apps
 from benchmarks.payloads import ECHO_BODY, ECHO_PAYLOAD, HELLO, STREAM_CHUNK, STREAM_CHUNK_COUNT
@@ -144,3 +155,114 @@ def test_expectation_compares_json_by_value() -> None:
     assert expect.problem(200, b'{"b": [1, 2], "a": 1}') is None
     assert expect.problem(200, b'{"a": 2, "b": [1, 2]}') is not None
     assert expect.problem(200, b"not json") is not None
+
+
+def _websocket(*messages: str) -> PreparedWebSocket:
+    return PreparedWebSocket(HTTPRequest("GET", "/ws", query_string="room=1"), messages)
+
+
+@pytest.mark.anyio
+async def test_websocket_driver_sends_connect_messages_then_disconnect() -> None:
+    seen: list[Message] = []
+    scopes: list[Scope] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        scopes.append(scope)
+        seen.append(await receive())
+        await send({"type": "websocket.accept"})
+        while True:
+            message = await receive()
+            seen.append(message)
+            if message["type"] == "websocket.disconnect":
+                return
+            await send({"type": "websocket.send", "text": message["text"].upper()})
+
+    captured = await drive_websocket(app, _websocket("one", "two"))
+
+    assert captured.accepted
+    assert captured.received == ["ONE", "TWO"]
+    assert captured.close_code is None
+    assert [message["type"] for message in seen] == [
+        "websocket.connect",
+        "websocket.receive",
+        "websocket.receive",
+        "websocket.disconnect",
+    ]
+    assert seen[-1]["code"] == 1000
+    scope = scopes[0]
+    assert (scope["type"], scope["path"], scope["query_string"]) == ("websocket", "/ws", b"room=1")
+    assert (b"upgrade", b"websocket") in scope["headers"]
+
+
+@pytest.mark.anyio
+async def test_websocket_driver_waits_for_each_answer_before_the_next_message() -> None:
+    """An app that reads ahead in its own task gets message n+1 only after answering n."""
+    order: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        queue_send, queue_receive = anyio.create_memory_object_stream[Message](10)
+
+        async def read_ahead() -> None:
+            with queue_send:
+                while True:
+                    message = await receive()
+                    order.append(f"got {message.get('text', message['type'])}")
+                    await queue_send.send(message)
+                    if message["type"] == "websocket.disconnect":
+                        return
+
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(read_ahead)
+            with queue_receive:
+                async for message in queue_receive:
+                    if message["type"] == "websocket.disconnect":
+                        break
+                    order.append(f"echo {message['text']}")
+                    await send({"type": "websocket.send", "bytes": message["text"].encode()})
+
+    captured = await drive_websocket(app, _websocket("a", "b"))
+
+    assert captured.received == [b"a", b"b"]
+    assert order == ["got a", "echo a", "got b", "echo b", "got websocket.disconnect"]
+
+
+@pytest.mark.anyio
+async def test_websocket_driver_reports_disconnect_once_the_app_closes() -> None:
+    seen: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.accept"})
+        seen.append(await receive())
+        await send({"type": "websocket.close", "code": 1001})
+        seen.append(await receive())
+
+    captured = await drive_websocket(app, _websocket("a", "b", "c"))
+
+    assert captured.close_code == 1001
+    assert captured.closed
+    assert seen[-1] == {"type": "websocket.disconnect", "code": 1001, "reason": ""}
+
+
+@pytest.mark.anyio
+async def test_websocket_driver_captures_a_refused_handshake() -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        await send({"type": "websocket.http.response.start", "status": 403, "headers": []})
+        await send({"type": "websocket.http.response.body", "body": b"no"})
+
+    captured = await drive_websocket(app, _websocket("a"))
+
+    assert not captured.accepted
+    assert captured.rejected_status == 403
+    assert captured.received == []
+
+
+@pytest.mark.anyio
+async def test_bare_websocket_app_echoes_every_message() -> None:
+    captured = await drive_websocket(bare_apps.websocket_echo(), _websocket("hi", "there"))
+
+    assert captured.accepted
+    assert captured.received == ["hi", "there"]

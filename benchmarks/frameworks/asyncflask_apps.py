@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from asyncflask import Flask, jsonify, request
+from asyncflask import Flask, jsonify, request, session, websocket
 from asyncflask.typing import ResponseReturnValue
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
     JSON_MESSAGE,
+    SECRET_KEY,
+    SESSION_COUNTER,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     filler_rules,
@@ -89,6 +91,40 @@ def sync_view() -> Flask:
     return app
 
 
+def session_counter() -> Flask:
+    app = Flask(__name__)
+    app.secret_key = SECRET_KEY
+
+    @app.route("/session")
+    async def counter() -> str:
+        session[SESSION_COUNTER] = session.get(SESSION_COUNTER, 0) + 1
+        return str(session[SESSION_COUNTER])
+
+    return app
+
+
+def upload() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/upload", methods=["POST"])
+    async def upload_view() -> str:
+        size = len(request.files["file"].read())
+        return f"title={request.form['title']} size={size}"
+
+    return app
+
+
+def websocket_echo() -> Flask:
+    app = Flask(__name__)
+
+    @app.websocket("/ws")
+    async def echo_socket() -> None:
+        while True:
+            await websocket.send(await websocket.receive())
+
+    return app
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -98,4 +134,7 @@ FACTORIES: dict[str, AppFactory] = {
     "echo": echo,
     "stream": stream,
     "sync": sync_view,
+    "session": session_counter,
+    "multipart": upload,
+    "websocket": websocket_echo,
 }

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Form, Request, UploadFile, WebSocket
 from fastapi.responses import PlainTextResponse, StreamingResponse
+from starlette.middleware.sessions import SessionMiddleware
 
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
     JSON_MESSAGE,
+    SECRET_KEY,
+    SESSION_COUNTER,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     filler_rules,
@@ -90,6 +93,40 @@ def sync_view() -> FastAPI:
     return app
 
 
+def session_counter() -> FastAPI:
+    app = FastAPI()
+    app.add_middleware(SessionMiddleware, secret_key=SECRET_KEY)
+
+    @app.get("/session", response_class=PlainTextResponse)
+    async def counter(request: Request) -> str:
+        request.session[SESSION_COUNTER] = request.session.get(SESSION_COUNTER, 0) + 1
+        return str(request.session[SESSION_COUNTER])
+
+    return app
+
+
+def upload() -> FastAPI:
+    app = FastAPI()
+
+    @app.post("/upload", response_class=PlainTextResponse)
+    async def upload_view(title: Annotated[str, Form()], file: UploadFile) -> str:
+        return f"title={title} size={len(await file.read())}"
+
+    return app
+
+
+def websocket_echo() -> FastAPI:
+    app = FastAPI()
+
+    @app.websocket("/ws")
+    async def echo_socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        async for message in websocket.iter_text():
+            await websocket.send_text(message)
+
+    return app
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -99,4 +136,7 @@ FACTORIES: dict[str, AppFactory] = {
     "echo": echo,
     "stream": stream,
     "sync": sync_view,
+    "session": session_counter,
+    "multipart": upload,
+    "websocket": websocket_echo,
 }

@@ -6,13 +6,15 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from quart import Quart, jsonify, request
+from quart import Quart, jsonify, request, session, websocket
 from quart.typing import ResponseReturnValue
 
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
     JSON_MESSAGE,
+    SECRET_KEY,
+    SESSION_COUNTER,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     filler_rules,
@@ -91,6 +93,41 @@ def sync_view() -> Quart:
     return app
 
 
+def session_counter() -> Quart:
+    app = Quart(__name__)
+    app.secret_key = SECRET_KEY
+
+    @app.route("/session")
+    async def counter() -> str:
+        session[SESSION_COUNTER] = session.get(SESSION_COUNTER, 0) + 1
+        return str(session[SESSION_COUNTER])
+
+    return app
+
+
+def upload() -> Quart:
+    app = Quart(__name__)
+
+    @app.route("/upload", methods=["POST"])
+    async def upload_view() -> str:
+        form = await request.form
+        files = await request.files
+        return f"title={form['title']} size={len(files['file'].read())}"
+
+    return app
+
+
+def websocket_echo() -> Quart:
+    app = Quart(__name__)
+
+    @app.websocket("/ws")
+    async def echo_socket() -> None:
+        while True:
+            await websocket.send(await websocket.receive())
+
+    return app
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -100,4 +137,7 @@ FACTORIES: dict[str, AppFactory] = {
     "echo": echo,
     "stream": stream,
     "sync": sync_view,
+    "session": session_counter,
+    "multipart": upload,
+    "websocket": websocket_echo,
 }

@@ -6,14 +6,20 @@ from collections.abc import AsyncIterator
 from functools import partial
 
 from starlette.applications import Starlette
+from starlette.datastructures import UploadFile
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
     JSON_MESSAGE,
+    SECRET_KEY,
+    SESSION_COUNTER,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     filler_rules,
@@ -54,8 +60,36 @@ def sync_view(request: Request) -> PlainTextResponse:
     return PlainTextResponse(HELLO)
 
 
-def _app(*routes: Route) -> Starlette:
+async def session_counter(request: Request) -> PlainTextResponse:
+    request.session[SESSION_COUNTER] = request.session.get(SESSION_COUNTER, 0) + 1
+    return PlainTextResponse(str(request.session[SESSION_COUNTER]))
+
+
+async def upload(request: Request) -> PlainTextResponse:
+    async with request.form() as form:
+        file = form["file"]
+        if not isinstance(file, UploadFile):
+            return PlainTextResponse("file is not a file upload", status_code=400)
+        size = len(await file.read())
+        return PlainTextResponse(f"title={form['title']} size={size}")
+
+
+async def websocket_echo(websocket: WebSocket) -> None:
+    await websocket.accept()
+    async for message in websocket.iter_text():
+        await websocket.send_text(message)
+
+
+def _app(*routes: BaseRoute) -> Starlette:
     return Starlette(routes=list(routes))
+
+
+def session_app() -> Starlette:
+    """``/session`` behind Starlette's signed-cookie ``SessionMiddleware``."""
+    return Starlette(
+        routes=[Route("/session", session_counter)],
+        middleware=[Middleware(SessionMiddleware, secret_key=SECRET_KEY)],
+    )
 
 
 def routing_app(other_routes: int) -> Starlette:
@@ -74,4 +108,7 @@ FACTORIES: dict[str, AppFactory] = {
     "echo": partial(_app, Route("/echo", echo, methods=["POST"])),
     "stream": partial(_app, Route("/stream", stream)),
     "sync": partial(_app, Route("/sync", sync_view)),
+    "session": session_app,
+    "multipart": partial(_app, Route("/upload", upload, methods=["POST"])),
+    "websocket": partial(_app, WebSocketRoute("/ws", websocket_echo)),
 }

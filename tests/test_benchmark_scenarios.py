@@ -1,0 +1,235 @@
+"""The session, multipart and websocket benchmark apps answer correctly in every framework.
+
+Each app is driven in-process exactly as the benchmark runner drives it (no timing here).
+Starlette, FastAPI and Quart are checked when installed (the benchmark extras); the bare
+app and asyncflask always are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from benchmarks import network
+from benchmarks.driver import (
+    ASGIApp,
+    HTTPRequest,
+    PreparedRequest,
+    PreparedWebSocket,
+    drive,
+    drive_websocket,
+    lifespan,
+)
+from benchmarks.frameworks import FRAMEWORKS_BY_NAME
+from benchmarks.payloads import (
+    MULTIPART_BODY,
+    MULTIPART_BOUNDARY,
+    UPLOAD_FILE,
+    UPLOAD_TEXT,
+    WEBSOCKET_MESSAGE_COUNT,
+    WEBSOCKET_MESSAGE_SIZE,
+    WEBSOCKET_MESSAGES,
+)
+from benchmarks.scenarios import SCENARIOS_BY_NAME, Expectation, primed_request
+from benchmarks.wsload import (
+    OP_CLOSE,
+    OP_TEXT,
+    FrameReader,
+    ProtocolError,
+    accept_key,
+    client_frame,
+)
+
+FRAMEWORKS = ["bare", "starlette", "fastapi", "quart", "asyncflask"]
+
+
+@pytest.fixture(params=FRAMEWORKS)
+def framework(request: pytest.FixtureRequest, anyio_backend: str) -> str:
+    """A framework whose apps can run here: installed, and on an event loop it supports."""
+    name: str = request.param
+    package = FRAMEWORKS_BY_NAME[name].package
+    if package is not None and package != "asyncflask":
+        pytest.importorskip(package)
+    if name == "quart" and anyio_backend == "trio":
+        pytest.skip("Quart runs on asyncio only")
+    return name
+
+
+@asynccontextmanager
+async def _started(framework: str, scenario: str) -> AsyncIterator[tuple[ASGIApp, dict[str, Any]]]:
+    """The framework's app for ``scenario``, built and started as the runner does."""
+    app = FRAMEWORKS_BY_NAME[framework].factories()[scenario]()
+    async with lifespan(app) as state:
+        yield app, state
+
+
+async def _cookies(
+    app: ASGIApp, request: HTTPRequest, state: dict[str, Any]
+) -> tuple[str, list[str]]:
+    """The body of the app's answer to ``request`` and the cookies it set."""
+    response = await drive(app, PreparedRequest(request, state))
+    set_cookies = [v.decode("latin-1") for k, v in response.headers if k == b"set-cookie"]
+    return response.body.decode(), set_cookies
+
+
+@pytest.mark.anyio
+async def test_session_counter_survives_round_trips_in_the_signed_cookie(framework: str) -> None:
+    scenario = SCENARIOS_BY_NAME["session"]
+    async with _started(framework, "session") as (app, state):
+        first, set_cookies = await _cookies(app, scenario.request, state)
+        request = primed_request(scenario, 200, set_cookies)
+        second, set_cookies = await _cookies(app, request, state)
+        third, _ = await _cookies(app, primed_request(scenario, 200, set_cookies), state)
+        again, _ = await _cookies(app, request, state)
+
+    assert (first, second, third) == ("1", "2", "3")
+    assert again == "2"
+
+
+@pytest.mark.anyio
+async def test_session_scenario_answer_passes_the_runner_check(framework: str) -> None:
+    scenario = SCENARIOS_BY_NAME["session"]
+    assert scenario.prime is not None
+    async with _started(framework, "session") as (app, state):
+        _, set_cookies = await _cookies(app, scenario.prime, state)
+        request = primed_request(scenario, 200, set_cookies)
+        response = await drive(app, PreparedRequest(request, state))
+
+    names = {name.decode().lower() for name, _ in response.headers}
+    assert scenario.expect.problem(response.status, response.body, names) is None
+
+
+@pytest.mark.anyio
+async def test_session_with_a_tampered_cookie_starts_over(framework: str) -> None:
+    scenario = SCENARIOS_BY_NAME["session"]
+    async with _started(framework, "session") as (app, state):
+        _, set_cookies = await _cookies(app, scenario.request, state)
+        name, _, value = set_cookies[0].split(";", 1)[0].partition("=")
+        forged = HTTPRequest("GET", "/session", headers=(("cookie", f"{name}=x{value[1:]}"),))
+        body, _ = await _cookies(app, forged, state)
+
+    assert body == "1"
+
+
+@pytest.mark.anyio
+async def test_multipart_upload_reports_the_field_and_the_file_size(framework: str) -> None:
+    scenario = SCENARIOS_BY_NAME["multipart"]
+    async with _started(framework, "multipart") as (app, state):
+        response = await drive(app, PreparedRequest(scenario.request, state))
+
+    assert response.status == 200
+    assert response.body == UPLOAD_TEXT.encode() == b"title=benchmark size=8192"
+
+
+@pytest.mark.anyio
+async def test_websocket_echoes_every_message_in_order(framework: str) -> None:
+    scenario = SCENARIOS_BY_NAME["websocket"]
+    assert scenario.websocket_messages is not None
+    async with _started(framework, "websocket") as (app, state):
+        session = PreparedWebSocket(scenario.request, scenario.websocket_messages, state)
+        first = await drive_websocket(app, session)
+        second = await drive_websocket(app, session)
+
+    for captured in (first, second):
+        assert captured.accepted
+        assert captured.received == list(WEBSOCKET_MESSAGES)
+        assert scenario.expect.websocket_problem(captured.accepted, captured.received) is None
+
+
+def test_upload_file_does_not_contain_the_boundary() -> None:
+    assert MULTIPART_BOUNDARY.encode() not in UPLOAD_FILE
+    assert MULTIPART_BODY.count(MULTIPART_BOUNDARY.encode()) == 3
+
+
+def test_websocket_messages_are_distinct_and_sized() -> None:
+    assert len(set(WEBSOCKET_MESSAGES)) == WEBSOCKET_MESSAGE_COUNT
+    assert {len(message.encode()) for message in WEBSOCKET_MESSAGES} == {WEBSOCKET_MESSAGE_SIZE}
+
+
+def test_primed_request_carries_every_cookie_without_attributes() -> None:
+    scenario = SCENARIOS_BY_NAME["session"]
+
+    request = primed_request(
+        scenario, 200, ["session=abc.def; Path=/; HttpOnly", "theme=dark; Max-Age=60"]
+    )
+
+    assert request.headers == (("cookie", "session=abc.def; theme=dark"),)
+    assert (request.method, request.path) == ("GET", "/session")
+
+
+def test_primed_request_without_a_cookie_is_an_error() -> None:
+    scenario = SCENARIOS_BY_NAME["session"]
+
+    with pytest.raises(ValueError, match="set a cookie"):
+        primed_request(scenario, 200, [])
+    with pytest.raises(ValueError, match="status 500"):
+        primed_request(scenario, 500, ["session=abc"])
+
+
+def test_expectation_reports_a_missing_header() -> None:
+    expect = Expectation(body=b"2", headers=("set-cookie",))
+
+    assert expect.problem(200, b"2", {"content-type", "set-cookie"}) is None
+    assert expect.problem(200, b"2", {"content-type"}) == "no set-cookie header in the response"
+
+
+def test_expectation_reports_a_wrong_or_missing_echo() -> None:
+    expect = Expectation(messages=("a", "b", "c"))
+
+    assert expect.websocket_problem(True, ["a", "b", "c"]) is None
+    assert expect.websocket_problem(False, []) == "the app did not accept the connection"
+    assert expect.websocket_problem(True, ["a", "x", "c"]) == "message 1 was 'x', expected 'b'"
+    assert expect.websocket_problem(True, ["a", "b"]) == "2 messages came back, expected 3"
+    assert expect.websocket_problem(True, [b"a", b"b", b"c"]) is not None
+
+
+def test_wrk_script_sends_the_primed_cookie(tmp_path: Path) -> None:
+    scenario = SCENARIOS_BY_NAME["session"]
+    request = primed_request(scenario, 200, ["session=abc.def; Path=/"])
+
+    script = network._write_wrk_script(tmp_path, "session-bare", request)
+
+    assert 'wrk.headers["cookie"] = "session=abc.def"' in script.read_text()
+
+
+def test_websocket_accept_key_matches_rfc_6455() -> None:
+    assert accept_key(b"dGhlIHNhbXBsZSBub25jZQ==") == b"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+
+
+def test_client_frame_is_masked_as_in_rfc_6455() -> None:
+    frame = client_frame(OP_TEXT, b"Hello", bytes.fromhex("37fa213d"))
+
+    assert frame == bytes.fromhex("818537fa213d7f9f4d5158")
+
+
+def test_client_frame_uses_the_extended_lengths() -> None:
+    mask_key = b"\x00\x00\x00\x00"
+
+    assert client_frame(OP_TEXT, b"x" * 200, mask_key)[:4] == bytes([0x81, 0xFE, 0, 200])
+    assert client_frame(OP_TEXT, b"x" * 70000, mask_key)[1] == 0xFF
+    assert client_frame(OP_CLOSE, b"\x03\xe8", mask_key) == bytes.fromhex("888200000000" + "03e8")
+
+
+def test_frame_reader_reassembles_frames_split_across_reads() -> None:
+    reader = FrameReader()
+    hello = bytes.fromhex("810548656c6c6f")
+    long_payload = b"y" * 300
+    long_frame = bytes([0x82, 126]) + (300).to_bytes(2, "big") + long_payload
+    data = hello + long_frame + bytes.fromhex("8802") + b"\x03\xe8"
+
+    frames = []
+    for index in range(0, len(data), 7):
+        frames += reader.feed(data[index : index + 7])
+
+    assert frames == [(True, 0x1, b"Hello"), (True, 0x2, long_payload), (True, 0x8, b"\x03\xe8")]
+
+
+def test_frame_reader_rejects_masked_and_extension_frames() -> None:
+    with pytest.raises(ProtocolError, match="masked"):
+        FrameReader().feed(bytes.fromhex("818537fa213d7f9f4d5158"))
+    with pytest.raises(ProtocolError, match="reserved bits"):
+        FrameReader().feed(bytes.fromhex("c10548656c6c6f"))
