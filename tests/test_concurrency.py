@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import threading
+import time
 
 import anyio
 import pytest
@@ -89,3 +91,104 @@ def test_is_async_callable_sees_partials_and_async_call_methods() -> None:
     assert is_async_callable(functools.partial(coro))
     assert is_async_callable(Handler())
     assert not is_async_callable(print)
+
+
+ASYNCIO_ONLY = pytest.mark.parametrize("anyio_backend", ["asyncio"])
+
+
+@ASYNCIO_ONLY
+async def test_sync_runner_reuses_its_worker_threads(anyio_backend: str) -> None:
+    runner = SyncRunner(4)
+    threads = {await runner.run(threading.get_ident) for _ in range(50)}
+    assert len(threads) == 1
+
+
+async def test_sync_runner_passes_errors_through_as_themselves() -> None:
+    runner = SyncRunner(2)
+
+    def fail() -> None:
+        raise KeyError("missing")
+
+    with pytest.raises(KeyError, match="missing"):
+        await runner.run(fail)
+
+
+async def test_a_sync_call_raising_stop_iteration_fails_instead_of_hanging() -> None:
+    runner = SyncRunner(2)
+
+    def stop() -> None:
+        raise StopIteration
+
+    with anyio.fail_after(5), pytest.raises(RuntimeError, match="StopIteration"):
+        await runner.run(stop)
+
+
+async def test_a_cancelled_call_that_has_not_started_never_runs() -> None:
+    runner = SyncRunner(1)
+    release = threading.Event()
+    ran: list[str] = []
+
+    def block() -> None:
+        release.wait(5)
+
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(runner.run, block)
+        await anyio.sleep(0.05)  # the only worker is busy now
+        with anyio.move_on_after(0.05):
+            await runner.run(ran.append, "queued")
+        release.set()
+    assert await runner.run(lambda: "after") == "after"
+    assert ran == []
+
+
+async def test_a_cancelled_call_that_has_started_finishes_first() -> None:
+    runner = SyncRunner(1)
+    started = threading.Event()
+    finished: list[bool] = []
+
+    def slow() -> None:
+        started.set()
+        time.sleep(0.2)
+        finished.append(True)
+
+    with anyio.move_on_after(5) as scope:
+        async with anyio.create_task_group() as tg:
+
+            async def cancel_when_started() -> None:
+                await anyio.to_thread.run_sync(started.wait, 5)
+                tg.cancel_scope.cancel()
+
+            tg.start_soon(cancel_when_started)
+            await runner.run(slow)
+    assert not scope.cancelled_caught
+    assert finished == [True]
+
+
+@ASYNCIO_ONLY
+async def test_idle_worker_threads_exit(anyio_backend: str) -> None:
+    runner = SyncRunner(4)
+    runner._pool.IDLE_SECONDS = 0.05
+    await runner.run(time.sleep, 0)
+    assert runner._pool._threads == 1
+    await anyio.sleep(0.3)
+    assert runner._pool._threads == 0
+    assert await runner.run(lambda: "again") == "again"
+
+
+def test_a_result_for_a_closed_event_loop_does_not_break_the_worker() -> None:
+    runner = SyncRunner(1)
+    release = threading.Event()
+    loop = asyncio.new_event_loop()
+
+    async def start_and_leave() -> asyncio.Task[bool]:
+        task = asyncio.ensure_future(runner.run(release.wait, 5))
+        await asyncio.sleep(0.05)
+        return task
+
+    task = loop.run_until_complete(start_and_leave())
+    loop.close()  # the call still runs; its result has nowhere to go
+    release.set()
+    time.sleep(0.1)
+    assert asyncio.run(runner.run(lambda: "alive")) == "alive"
+    assert runner._pool._threads == 1
+    task._log_destroy_pending = False  # type: ignore[attr-defined]
