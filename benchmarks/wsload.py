@@ -27,7 +27,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -167,25 +167,32 @@ class Exchange:
 
 
 class EchoClient(asyncio.Protocol):
-    """One connection: handshake, every message echoed in turn, close; then ``done`` is set.
+    """One connection: handshake, every message echoed in turn, close; then ``on_done``.
 
-    ``done`` gets None once the server closed the TCP connection after a clean close
-    handshake, or the ProtocolError that ended the connection early.
+    ``on_done`` is called once: with None when the server closed the TCP connection after a
+    clean close handshake, or with the ProtocolError that ended the connection early.
     """
 
-    def __init__(self, exchange: Exchange, stats: Stats) -> None:
+    def __init__(
+        self,
+        exchange: Exchange,
+        stats: Stats,
+        on_done: Callable[[ProtocolError | None], object],
+    ) -> None:
         self._exchange = exchange
         self._stats = stats
+        self._on_done = on_done
+        self._done = False
         self._key = base64.b64encode(os.urandom(16))
         self._transport: asyncio.Transport | None = None
         self._handshake = bytearray()
         self._frames: FrameReader | None = None
         self._fragments: list[bytes] = []
+        self._message_opcode = OP_TEXT
         self._next = 0
         self._sent_at = 0.0
         self._closing = False
         self._closed = False
-        self.done: asyncio.Future[ProtocolError | None] = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         """Send the handshake."""
@@ -222,8 +229,9 @@ class EchoClient(asyncio.Protocol):
             )
 
     def _finish(self, outcome: ProtocolError | None) -> None:
-        if not self.done.done():
-            self.done.set_result(outcome)
+        if not self._done:
+            self._done = True
+            self._on_done(outcome)
         if outcome is not None and self._transport is not None:
             self._transport.abort()
 
@@ -260,6 +268,8 @@ class EchoClient(asyncio.Protocol):
                 raise ProtocolError(f"the server closed (code {code}) after {self._next} echoes")
             self._closed = True
         elif opcode in (OP_TEXT, OP_BINARY, OP_CONTINUATION):
+            if opcode != OP_CONTINUATION:
+                self._message_opcode = opcode
             self._fragments.append(payload)
             if fin:
                 message = b"".join(self._fragments)
@@ -271,6 +281,8 @@ class EchoClient(asyncio.Protocol):
         exchange = self._exchange
         if self._closing:
             raise ProtocolError(f"a message after the last echo: {message!r:.60}")
+        if self._message_opcode != OP_TEXT:
+            raise ProtocolError(f"echo {self._next} came back as a binary message")
         if message != exchange.echoes[self._next]:
             expected = exchange.echoes[self._next]
             raise ProtocolError(f"echo {self._next} was {message!r:.60}, expected {expected!r:.60}")
@@ -288,7 +300,13 @@ class EchoClient(asyncio.Protocol):
 
 async def _one_connection(exchange: Exchange, stats: Stats, timeout: float) -> None:
     loop = asyncio.get_running_loop()
-    client = EchoClient(exchange, stats)
+    done: asyncio.Future[ProtocolError | None] = loop.create_future()
+
+    def finish(outcome: ProtocolError | None) -> None:
+        if not done.done():  # a timed-out wait cancels it
+            done.set_result(outcome)
+
+    client = EchoClient(exchange, stats, finish)
     try:
         transport, _ = await asyncio.wait_for(
             loop.create_connection(lambda: client, exchange.host, exchange.port), timeout
@@ -298,7 +316,7 @@ async def _one_connection(exchange: Exchange, stats: Stats, timeout: float) -> N
         await asyncio.sleep(0.01)
         return
     try:
-        outcome = await asyncio.wait_for(client.done, timeout)
+        outcome = await asyncio.wait_for(done, timeout)
     except asyncio.TimeoutError:
         stats.failed("timeout", f"no answer within {timeout} s")
         transport.abort()

@@ -36,10 +36,14 @@ from benchmarks.payloads import (
 )
 from benchmarks.scenarios import SCENARIOS_BY_NAME, Expectation, primed_request
 from benchmarks.wsload import (
+    OP_BINARY,
     OP_CLOSE,
     OP_TEXT,
+    EchoClient,
+    Exchange,
     FrameReader,
     ProtocolError,
+    Stats,
     accept_key,
     client_frame,
 )
@@ -233,3 +237,104 @@ def test_frame_reader_rejects_masked_and_extension_frames() -> None:
         FrameReader().feed(bytes.fromhex("818537fa213d7f9f4d5158"))
     with pytest.raises(ProtocolError, match="reserved bits"):
         FrameReader().feed(bytes.fromhex("c10548656c6c6f"))
+
+
+class _FakeTransport:
+    """Records what the client writes, and whether it gave up on the connection."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+        self.aborted = False
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def abort(self) -> None:
+        self.aborted = True
+
+
+def _server_frame(opcode: int, payload: bytes) -> bytes:
+    return bytes([0x80 | opcode, len(payload)]) + payload
+
+
+def _connected_client(
+    messages: list[str],
+) -> tuple[EchoClient, _FakeTransport, Exchange, Stats, list[ProtocolError | None]]:
+    """A client that sent its handshake and got a correct 101 answer."""
+    exchange = Exchange.of("127.0.0.1", 8000, "/ws", messages)
+    stats = Stats(deadline=float("inf"))
+    outcomes: list[ProtocolError | None] = []
+    client = EchoClient(exchange, stats, outcomes.append)
+    transport = _FakeTransport()
+    client.connection_made(transport)  # type: ignore[arg-type]
+    handshake = transport.written[0].decode()
+    key = handshake.split("Sec-WebSocket-Key: ")[1].split("\r\n")[0].encode()
+    client.data_received(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Accept: " + accept_key(key) + b"\r\n\r\n"
+    )
+    return client, transport, exchange, stats, outcomes
+
+
+def test_load_client_sends_each_message_after_the_previous_echo_then_closes() -> None:
+    client, transport, exchange, stats, outcomes = _connected_client(["ab", "cd"])
+    assert transport.written[1:] == [exchange.frames[0]]
+
+    echo = _server_frame(OP_TEXT, b"ab")
+    client.data_received(echo[:1])
+    client.data_received(echo[1:])
+    assert transport.written[2:] == [exchange.frames[1]]
+
+    client.data_received(_server_frame(OP_TEXT, b"cd"))
+    assert transport.written[3:] == [exchange.close_frame]
+
+    client.data_received(_server_frame(OP_CLOSE, b"\x03\xe8"))
+    client.connection_lost(None)
+
+    assert outcomes == [None]
+    assert (stats.echoes, len(stats.round_trips)) == (2, 2)
+    assert not transport.aborted
+
+
+@pytest.mark.parametrize(
+    ("answer", "problem"),
+    [
+        (_server_frame(OP_TEXT, b"xx"), "echo 0 was b'xx', expected b'ab'"),
+        (_server_frame(OP_BINARY, b"ab"), "echo 0 came back as a binary message"),
+        (_server_frame(OP_CLOSE, b"\x03\xf3"), "the server closed (code 1011) after 0 echoes"),
+    ],
+)
+def test_load_client_gives_up_on_a_wrong_answer(answer: bytes, problem: str) -> None:
+    client, transport, _, stats, outcomes = _connected_client(["ab", "cd"])
+
+    client.data_received(answer)
+
+    assert [str(outcome) for outcome in outcomes] == [problem]
+    assert transport.aborted
+    assert stats.echoes == 0
+
+
+def test_load_client_reports_a_refused_handshake() -> None:
+    exchange = Exchange.of("127.0.0.1", 8000, "/ws", ["ab"])
+    outcomes: list[ProtocolError | None] = []
+    client = EchoClient(exchange, Stats(deadline=float("inf")), outcomes.append)
+    transport = _FakeTransport()
+    client.connection_made(transport)  # type: ignore[arg-type]
+
+    client.data_received(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+
+    assert [str(outcome) for outcome in outcomes] == [
+        "the handshake was answered 'HTTP/1.1 403 Forbidden'"
+    ]
+    assert transport.aborted
+
+
+def test_load_client_counts_a_connection_lost_midway_as_an_error() -> None:
+    client, _, _, _, outcomes = _connected_client(["ab", "cd"])
+
+    client.data_received(_server_frame(OP_TEXT, b"ab"))
+    client.connection_lost(ConnectionResetError("reset"))
+
+    assert [str(outcome) for outcome in outcomes] == [
+        "the connection was lost after 1 echoes: reset"
+    ]
