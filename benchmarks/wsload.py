@@ -364,7 +364,7 @@ async def run(
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, run the load and print its summary."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.wsload", description=__doc__)
-    parser.add_argument("scenario", choices=[s.name for s in SCENARIOS_BY_NAME.values()])
+    parser.add_argument("scenario", choices=list(SCENARIOS_BY_NAME))
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--connections", type=int, default=64)
