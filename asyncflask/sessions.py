@@ -11,13 +11,14 @@ To store sessions elsewhere, subclass :class:`SessionInterface` and set
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from itsdangerous import BadData, URLSafeTimedSerializer
+from itsdangerous import BadData, TimestampSigner, URLSafeTimedSerializer
 
 from .datastructures import CallbackDict
 
@@ -222,9 +223,13 @@ def _session_lifetime(app: Flask) -> timedelta:
 def _add_vary_cookie(response: Response) -> None:
     """Add ``Cookie`` to the response's ``Vary`` header, keeping what is there."""
     headers = response.headers
+    lines = headers.getlist("Vary")
+    if not lines:
+        headers.set("Vary", "Cookie")
+        return
     existing = [
         token.strip()
-        for line in headers.getlist("Vary")
+        for line in lines
         for token in line.split(",")
         if token.strip()
     ]
@@ -334,6 +339,25 @@ def _sha1(data: bytes = b"") -> Any:
     return hashlib.sha1(data)
 
 
+@functools.lru_cache(maxsize=64)
+def _derived_key(salt: bytes, key_derivation: str, digest_method: Any, secret_key: bytes) -> bytes:
+    signer = TimestampSigner(
+        secret_key, salt, key_derivation=key_derivation, digest_method=digest_method
+    )
+    return signer.derive_key()
+
+
+class _SessionSigner(TimestampSigner):
+    """itsdangerous's timestamp signer, deriving each key once instead of on every use."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else _to_bytes(secret_key)
+        try:
+            return _derived_key(self.salt, self.key_derivation, self.digest_method, key)
+        except TypeError:  # an unhashable digest method
+            return super().derive_key(secret_key)
+
+
 class SecureCookieSessionInterface(SessionInterface):
     """Sessions stored in a cookie signed with ``SECRET_KEY`` (the default).
 
@@ -355,6 +379,15 @@ class SecureCookieSessionInterface(SessionInterface):
     #: What :meth:`open_session` creates.
     session_class: type[SecureCookieSession] = SecureCookieSession
 
+    @property
+    def _serializer_cache(self) -> dict[tuple[Any, ...], URLSafeTimedSerializer]:
+        cache: dict[tuple[Any, ...], URLSafeTimedSerializer] | None = self.__dict__.get(
+            "_serializers"
+        )
+        if cache is None:
+            cache = self.__dict__["_serializers"] = {}
+        return cache
+
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """The itsdangerous serializer for ``app``, or None when it has no secret key."""
         secret_key = app.secret_key
@@ -363,17 +396,39 @@ class SecureCookieSessionInterface(SessionInterface):
         # itsdangerous signs with the last key and verifies from the last to the first:
         # the current key signs, and is tried before the fallbacks in their given order.
         fallbacks = app.config.get("SECRET_KEY_FALLBACKS") or []
+        # Building a serializer costs more than using it (itsdangerous test-encodes
+        # with it), so one is kept per combination of keys and settings.
+        try:
+            cache_key = (
+                secret_key,
+                tuple(fallbacks),
+                self.salt,
+                self.serializer,
+                self.key_derivation,
+                self.digest_method,
+            )
+            cached = self._serializer_cache.get(cache_key)
+        except TypeError:  # unhashable settings: build one each time
+            cache_key, cached = None, None
+        if cached is not None:
+            return cached
         keys = [_to_bytes(key) for key in reversed(fallbacks) if key]
         keys.append(_to_bytes(secret_key))
-        return URLSafeTimedSerializer(
+        serializer = URLSafeTimedSerializer(
             keys,
             salt=self.salt,
             serializer=self.serializer,
+            signer=_SessionSigner,
             signer_kwargs={
                 "key_derivation": self.key_derivation,
                 "digest_method": self.digest_method,
             },
         )
+        if cache_key is not None:
+            if len(self._serializer_cache) >= 32:
+                self._serializer_cache.clear()
+            self._serializer_cache[cache_key] = serializer
+        return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         """Load the session from the request's cookie; None without a secret key."""

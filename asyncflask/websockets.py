@@ -58,7 +58,8 @@ class Websocket(_BaseRequest):
 
     async def receive(self) -> str | bytes:
         """Wait for the next message (text as ``str``, binary as ``bytes``)."""
-        await self.accept()
+        if not self.accepted:
+            await self.accept()
         message = await self._receive()
         kind = message["type"]
         if kind == "websocket.receive":
@@ -74,7 +75,8 @@ class Websocket(_BaseRequest):
 
     async def send(self, data: str | bytes) -> None:
         """Send a text (``str``) or binary (``bytes``) message."""
-        await self.accept()
+        if not self.accepted:
+            await self.accept()
         if self.closed:
             raise WebSocketDisconnect(self.close_code or 1000)
         if isinstance(data, str):

@@ -419,6 +419,26 @@ def test_new_cookies_are_signed_with_the_current_key_only() -> None:
         assert opened(make_app(SECRET_KEY=old), cookie) == {}
 
 
+def test_changing_the_secret_key_at_runtime_takes_effect_at_once() -> None:
+    app = make_app()
+    cookie = saved_cookie(app, {"user": "ada"})
+    assert opened(app, cookie) == {"user": "ada"}
+    app.secret_key = "rotated-key"
+    assert opened(app, cookie) == {}
+    app.config["SECRET_KEY_FALLBACKS"] = ["current-key"]
+    assert opened(app, cookie) == {"user": "ada"}
+    assert signer_for("rotated-key").loads(saved_cookie(app, {"n": 1})) == {"n": 1}
+
+
+def test_a_changed_salt_on_the_interface_is_used_at_once() -> None:
+    app = make_app()
+    interface = SecureCookieSessionInterface()
+    header = f"session={saved_cookie(app, {'user': 'ada'})}"
+    assert interface.open_session(app, make_request(app, header)) == {"user": "ada"}
+    interface.salt = "another-salt"
+    assert interface.open_session(app, make_request(app, header)) == {}
+
+
 def test_bytes_secret_keys_work() -> None:
     app = make_app(SECRET_KEY=b"\x00bytes-key", SECRET_KEY_FALLBACKS=[b"old"])
     assert opened(app, saved_cookie(app, {"a": 1})) == {"a": 1}

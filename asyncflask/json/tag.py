@@ -232,6 +232,9 @@ class TaggedJSONSerializer:
         self.order: list[JSONTag] = []
         for tag_class in self.default_tags:
             self.register(tag_class)
+        # json.dumps()/loads() with options build a new encoder or decoder per call.
+        self._encode = json.JSONEncoder(separators=(",", ":"), default=_json_default).encode
+        self._decode = json.JSONDecoder(object_hook=self.untag).decode
 
     def register(
         self, tag_class: type[JSONTag], force: bool = False, index: int | None = None
@@ -271,8 +274,10 @@ class TaggedJSONSerializer:
 
     def dumps(self, value: Any) -> str:
         """Serialize ``value`` to a compact JSON string."""
-        return json.dumps(self.tag(value), separators=(",", ":"), default=_json_default)
+        return self._encode(self.tag(value))
 
     def loads(self, value: str | bytes) -> Any:
         """Load a string made by :meth:`dumps`, restoring the tagged types."""
+        if isinstance(value, str):
+            return self._decode(value)
         return json.loads(value, object_hook=self.untag)
