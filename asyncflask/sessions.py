@@ -227,12 +227,7 @@ def _add_vary_cookie(response: Response) -> None:
     if not lines:
         headers.set("Vary", "Cookie")
         return
-    existing = [
-        token.strip()
-        for line in lines
-        for token in line.split(",")
-        if token.strip()
-    ]
+    existing = [token.strip() for line in lines for token in line.split(",") if token.strip()]
     lowered = {token.lower() for token in existing}
     if "cookie" in lowered or "*" in lowered:
         return
