@@ -8,12 +8,12 @@ import json
 import os
 import platform
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from benchmarks.results import Run
+from benchmarks.results import Result, Run
 from benchmarks.scenarios import SCENARIOS_BY_NAME
 
 SUBJECT = "asyncflask"
@@ -304,6 +304,16 @@ def to_markdown(run: Run) -> str:
         ]
         lines += _table(["Comparison", *run.frameworks], rows)
 
+    hop = _thread_hop_rows(run)
+    if hop:
+        lines += [
+            "",
+            "The thread hop: what a sync view costs beyond the same view written async, in"
+            " microseconds per request.",
+            "",
+        ]
+        lines += _table(["Measure", *run.frameworks], hop)
+
     verdicts = targets(run)
     if verdicts:
         lines += ["", "## Targets", ""]
@@ -331,6 +341,41 @@ def to_markdown(run: Run) -> str:
         lines += ["", "## Failures", ""]
         lines += [f"- {e.framework}, {_title(e.scenario)}: {e.error}" for e in errors]
     return "\n".join(lines) + "\n"
+
+
+def _thread_hop_rows(run: Run) -> list[list[str]]:
+    """Sync minus async view per framework: wall and CPU time in-process, time at full load
+    over the network."""
+    if "sync" not in run.scenarios or "plaintext" not in run.scenarios:
+        return []
+
+    def extra(key: str) -> Callable[[Result], float | None]:
+        return lambda result: result.extra.get(key)
+
+    def per_request(result: Result) -> float | None:
+        return 1e6 / result.value if result.value else None
+
+    measures: list[tuple[str, Callable[[Result], float | None]]]
+    if run.mode == "network":
+        measures = [("time per request at full load", per_request)]
+    else:
+        measures = [
+            ("wall clock, one request at a time", lambda r: r.value),
+            ("CPU time, all threads", extra("cpu_us")),
+        ]
+    rows = []
+    for label, measure in measures:
+        row = [label]
+        for framework in run.frameworks:
+            sync = run.results.get(("sync", framework))
+            plain = run.results.get(("plaintext", framework))
+            values = [measure(r) if r is not None and r.value else None for r in (sync, plain)]
+            if values[0] is None or values[1] is None:
+                row.append("n/a")
+            else:
+                row.append(_number(values[0] - values[1], 1))
+        rows.append(row)
+    return rows
 
 
 def _cell(run: Run, scenario: str, framework: str) -> str:

@@ -75,6 +75,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     inprocess.add_argument("--warmup-seconds", type=float, default=defaults.warmup_seconds)
     inprocess.add_argument("--no-uvloop", action="store_true", help="use asyncio's own event loop")
+    inprocess.add_argument(
+        "--core",
+        type=int,
+        default=defaults.core,
+        help=f"the CPU to pin the run to, as a server worker is (default: {defaults.core})",
+    )
+    inprocess.add_argument(
+        "--no-pin", action="store_true", help="let the scheduler move the run between CPUs"
+    )
 
     network = modes.add_parser("network", help="uvicorn + wrk, requests/s and p99 latency")
     selection(network)
@@ -171,6 +180,7 @@ def run_inprocess(args: argparse.Namespace) -> int:
         batch_seconds=args.batch_seconds,
         warmup_seconds=args.warmup_seconds,
         use_uvloop=not args.no_uvloop,
+        core=None if args.no_pin else args.core,
     )
     run = _new_run("inprocess", list(factories), scenarios, settings)
     print(f"in-process: {', '.join(factories)}")
