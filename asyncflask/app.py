@@ -135,6 +135,7 @@ class Flask(Scaffold):
         self.blueprints: dict[str, Any] = {}
         self._route_options: dict[Rule, _RouteOptions] = {}
         self._async_cache: dict[Callable[..., Any], bool] = {}
+        self._plain_asgi = type(self).asgi_app is Flask.asgi_app
         self._sync_runner: SyncRunner | None = None
         self._lifespan = Lifespan(self)
         self._logger: logging.Logger | None = None
@@ -293,7 +294,12 @@ class Flask(Scaffold):
     # -- ASGI -----------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.asgi_app(scope, receive, send)
+        # Straight to handle_http unless asgi_app was wrapped (``app.asgi_app = M(...)``)
+        # or overridden: one coroutine less on every request.
+        if scope["type"] == "http" and self._plain_asgi and "asgi_app" not in self.__dict__:
+            await self.handle_http(scope, receive, send)
+        else:
+            await self.asgi_app(scope, receive, send)
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI application itself; wrap it as ``app.asgi_app = Middleware(app.asgi_app)``."""

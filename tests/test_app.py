@@ -531,3 +531,39 @@ async def test_logged_path_escapes_control_characters(caplog: pytest.LogCaptureF
     messages = [rec.getMessage() for rec in caplog.records if rec.name == "logging_escape_app"]
     assert messages
     assert all("\x1b" not in message for message in messages)
+
+
+async def test_a_wrapped_asgi_app_sees_every_http_request(app: Flask) -> None:
+    seen: list[str] = []
+    inner = app.asgi_app
+
+    async def middleware(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["path"])
+        await inner(scope, receive, send)
+
+    app.asgi_app = middleware  # type: ignore[method-assign]
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    assert (await app.test_client().get("/")).text == "ok"
+    assert seen == ["/"]
+
+
+async def test_a_subclass_overriding_asgi_app_sees_every_http_request() -> None:
+    seen: list[str] = []
+
+    class Traced(Flask):
+        async def asgi_app(self, scope: Any, receive: Any, send: Any) -> None:
+            seen.append(scope["path"])
+            await super().asgi_app(scope, receive, send)
+
+    app = Traced(__name__)
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    assert (await app.test_client().get("/")).text == "ok"
+    assert seen == ["/"]
