@@ -192,6 +192,26 @@ def test_sort_keys_can_be_disabled(app: Flask) -> None:
         assert jsonify({"b": 1, "a": 2, "c": 3}).data == b'{"b":1,"a":2,"c":3}\n'
 
 
+def test_settings_changed_after_a_response_apply_to_the_next(app: Flask) -> None:
+    with app.app_context():
+        assert jsonify({"b": 1, "a": 2}).data == b'{"a":2,"b":1}\n'
+        app.json.sort_keys = False  # type: ignore[attr-defined]
+        assert jsonify({"b": 1, "a": 2}).data == b'{"b":1,"a":2}\n'
+        app.json.ensure_ascii = False  # type: ignore[attr-defined]
+        assert jsonify({"é": 1}).data == '{"é":1}\n'.encode()
+        app.json.default = lambda o: "custom"  # type: ignore[attr-defined]
+        assert jsonify([object()]).data == b'["custom"]\n'
+        app.json.compact = False  # type: ignore[attr-defined]
+        assert jsonify([1]).data == b"[\n  1\n]\n"
+
+
+def test_debug_mode_switched_on_later_indents_responses(app: Flask) -> None:
+    with app.app_context():
+        assert jsonify([1]).data == b"[1]\n"
+        app.debug = True
+        assert jsonify([1]).data == b"[\n  1\n]\n"
+
+
 @pytest.mark.anyio
 async def test_sort_keys_applies_to_returned_dicts(app: Flask) -> None:
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -168,15 +168,34 @@ class DefaultJSONProvider(JSONProvider):
         app = self._app()
         if app is None:
             raise RuntimeError("The application of this JSON provider no longer exists.")
-        indent: int | None = None
-        separators: tuple[str, str] | None = (",", ":")
-        if (self.compact is None and app.debug) or self.compact is False:
-            indent, separators = 2, None
+        compact = self.compact
+        if compact is False or (compact is None and app.debug):
+            indent: int | None = 2
+            separators: tuple[str, str] | None = None
+        else:
+            encode = self._compact_encode
+            if encode is not None:
+                return app.response_class(f"{encode(obj)}\n", mimetype=self.mimetype)
+            indent, separators = None, (",", ":")
         if type(self).dumps is DefaultJSONProvider.dumps:
-            text = self._encoder(indent, separators)(obj)
+            encode = self._encoder(indent, separators)
+            if indent is None:
+                self._compact_encode = encode
+            text = encode(obj)
         else:
             text = self.dumps(obj, indent=indent, separators=separators)
         return app.response_class(f"{text}\n", mimetype=self.mimetype)
+
+    #: The compact encoder for the current settings, kept while they do not change.
+    _compact_encode: Callable[[Any], str] | None = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in _ENCODER_SETTINGS:
+            self.__dict__.pop("_compact_encode", None)
+
+
+_ENCODER_SETTINGS = frozenset({"default", "ensure_ascii", "sort_keys", "dumps"})
 
 
 __all__ = ["DefaultJSONProvider", "JSONProvider"]
