@@ -63,31 +63,48 @@ class CapturedResponse:
         return None
 
 
+def _headers(request: HTTPRequest) -> list[tuple[bytes, bytes]]:
+    """``Host`` and the request's own headers, as a server hands them over."""
+    headers = [(b"host", f"{SERVER[0]}:{SERVER[1]}".encode())]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+    return headers
+
+
+def _scope(
+    kind: str,
+    spec_version: str,
+    request: HTTPRequest,
+    headers: list[tuple[bytes, bytes]],
+    state: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The keys uvicorn puts in both an HTTP and a websocket scope."""
+    return {
+        "type": kind,
+        "asgi": {"version": "3.0", "spec_version": spec_version},
+        "http_version": "1.1",
+        "server": SERVER,
+        "client": CLIENT,
+        "scheme": "http" if kind == "http" else "ws",
+        "root_path": "",
+        "headers": headers,
+        "state": dict(state or {}),
+        "path": request.path,
+        "raw_path": request.path.encode(),
+        "query_string": request.query_string.encode(),
+    }
+
+
 class PreparedRequest:
     """An :class:`HTTPRequest` turned into the ASGI pieces once, so each call only copies them."""
 
     __slots__ = ("_request_message", "_scope")
 
     def __init__(self, request: HTTPRequest, state: dict[str, Any] | None = None) -> None:
-        headers = [(b"host", f"{SERVER[0]}:{SERVER[1]}".encode())]
-        headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
+        headers = _headers(request)
         if request.body and not any(name == b"content-length" for name, _ in headers):
             headers.append((b"content-length", str(len(request.body)).encode()))
-        self._scope: dict[str, Any] = {
-            "type": "http",
-            "asgi": {"version": "3.0", "spec_version": "2.3"},
-            "http_version": "1.1",
-            "server": SERVER,
-            "client": CLIENT,
-            "scheme": "http",
-            "root_path": "",
-            "headers": headers,
-            "state": dict(state or {}),
-            "method": request.method,
-            "path": request.path,
-            "raw_path": request.path.encode(),
-            "query_string": request.query_string.encode(),
-        }
+        self._scope = _scope("http", "2.3", request, headers, state)
+        self._scope["method"] = request.method
         self._request_message = {"type": "http.request", "body": request.body, "more_body": False}
 
     def new_scope(self) -> dict[str, Any]:
@@ -114,30 +131,17 @@ class PreparedWebSocket:
     def __init__(
         self, request: HTTPRequest, messages: Sequence[str], state: dict[str, Any] | None = None
     ) -> None:
-        headers = [
-            (b"host", f"{SERVER[0]}:{SERVER[1]}".encode()),
+        handshake = [
             (b"connection", b"Upgrade"),
             (b"upgrade", b"websocket"),
             (b"sec-websocket-version", b"13"),
             (b"sec-websocket-key", b"dGhlIHNhbXBsZSBub25jZQ=="),
         ]
-        headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in request.headers]
-        self._scope: dict[str, Any] = {
-            "type": "websocket",
-            "asgi": {"version": "3.0", "spec_version": "2.4"},
-            "http_version": "1.1",
-            "server": SERVER,
-            "client": CLIENT,
-            "scheme": "ws",
-            "root_path": "",
-            "headers": headers,
-            "subprotocols": [],
-            "state": dict(state or {}),
-            "extensions": {"websocket.http.response": {}},
-            "path": request.path,
-            "raw_path": request.path.encode(),
-            "query_string": request.query_string.encode(),
-        }
+        headers = _headers(request)
+        headers[1:1] = handshake
+        self._scope = _scope("websocket", "2.4", request, headers, state)
+        self._scope["subprotocols"] = []
+        self._scope["extensions"] = {"websocket.http.response": {}}
         self.messages = tuple(messages)
 
     def new_scope(self) -> dict[str, Any]:
