@@ -368,6 +368,7 @@ class Flask(Scaffold):
                 # Servers may keep a snapshot of the context taken while the request ran
                 # (uvicorn's keep-alive timer does); let it hold an empty shell only.
                 ctx._release()
+                error = None  # its traceback holds this frame
 
     # -- the request pipeline -------------------------------------------------
 
@@ -413,7 +414,9 @@ class Flask(Scaffold):
             if rv is None:
                 rv = await self.dispatch_request(ctx)
         except Exception as e:
-            rv = await self.handle_user_exception(ctx, e)
+            # No local may keep the error (handlers often return it): this frame is in
+            # its traceback, and the cycle would outlive the request until a collection.
+            return await self.finalize_request(ctx, await self.handle_user_exception(ctx, e))
         return await self.finalize_request(ctx, rv)
 
     async def _read_body(self, request: Request, rule: Rule) -> None:

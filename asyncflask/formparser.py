@@ -240,9 +240,9 @@ class _MultipartReader:
 
     def feed(self, body: bytes) -> None:
         """Parse the whole body; on any error, close the files created so far."""
-        if not body:
-            return
         try:
+            if not body:
+                return
             try:
                 for start in range(0, len(body), _CHUNK_SIZE):
                     self._parser.write(body[start : start + _CHUNK_SIZE])
@@ -258,6 +258,10 @@ class _MultipartReader:
             for spool in self._spools:
                 spool.close()
             raise
+        finally:
+            # The parser holds this reader's bound methods: without this the two are a
+            # reference cycle, and every multipart request would wait for the collector.
+            self._parser.callbacks = {}
 
     def _on_part_begin(self) -> None:
         self._parts += 1

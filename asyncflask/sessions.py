@@ -73,6 +73,11 @@ class SessionMixin(MutableMapping[str, Any]):
         self["_permanent"] = bool(value)
 
 
+def _session_updated(session: CallbackDict[str, Any]) -> None:
+    if isinstance(session, SecureCookieSession):
+        session._mark_modified()
+
+
 class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
     """A dict that records whether it was read (``accessed``) or changed (``modified``).
 
@@ -87,7 +92,9 @@ class SecureCookieSession(CallbackDict[str, Any], SessionMixin):
     def __init__(
         self, initial: Mapping[str, Any] | Iterable[tuple[str, Any]] | None = None
     ) -> None:
-        super().__init__(initial, lambda _: self._mark_modified())
+        # A function of the module, not a closure over self: a closure would make every
+        # session a reference cycle, left for the garbage collector instead of freed at once.
+        super().__init__(initial, _session_updated)
 
     def _mark_modified(self) -> None:
         self.modified = True
@@ -452,7 +459,8 @@ class SecureCookieSessionInterface(SessionInterface):
         session was read or the cookie is sent.
         """
         # Read the flag first: the checks below read the session themselves.
-        if session.accessed:
+        vary_added = session.accessed
+        if vary_added:
             _add_vary_cookie(response)
 
         name = self.get_cookie_name(app)
@@ -474,7 +482,8 @@ class SecureCookieSessionInterface(SessionInterface):
                     samesite=samesite,
                     httponly=httponly,
                 )
-                _add_vary_cookie(response)
+                if not vary_added:
+                    _add_vary_cookie(response)
             return
 
         if not self.should_set_cookie(app, session):
@@ -494,7 +503,8 @@ class SecureCookieSessionInterface(SessionInterface):
             partitioned=partitioned,
             samesite=samesite,
         )
-        _add_vary_cookie(response)
+        if not vary_added:
+            _add_vary_cookie(response)
 
 
 # -- the glue the request pipeline uses ------------------------------------------------

@@ -867,3 +867,20 @@ async def test_an_untouched_non_permanent_session_sets_no_cookie() -> None:
     await client.get("/set")
     r = await client.get("/page")
     assert "Set-Cookie" not in r.headers
+
+
+def test_a_session_is_freed_without_the_garbage_collector() -> None:
+    """Each request's session must not be a reference cycle, or every request feeds the GC."""
+    import gc
+    import weakref
+
+    session = SecureCookieSession({"a": 1})
+    session["b"] = 2
+    assert session.modified
+    ref = weakref.ref(session)
+    gc.disable()
+    try:
+        del session
+        assert ref() is None
+    finally:
+        gc.enable()

@@ -307,7 +307,12 @@ class Request(_BaseRequest):
         self.method: str = scope.get("method", "GET").upper()
 
     def close(self) -> None:
-        """Close uploaded files; the application calls this when the request ends."""
+        """Close uploaded files; the application calls this when the request ends.
+
+        It also lets go of ``routing_exception``, whose traceback holds frames that
+        hold this request: the two would otherwise wait for the garbage collector.
+        """
+        self.routing_exception = None
         parsed = self.__dict__.get("_form_and_files")
         if parsed is not None:
             for _, upload in parsed[1].items(multi=True):
