@@ -884,3 +884,47 @@ def test_a_session_is_freed_without_the_garbage_collector() -> None:
         assert ref() is None
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"user": "ada"},
+        {"big": "x" * 2000, "items": list(range(200))},  # compressed: the payload starts with "."
+        {"when": datetime(2024, 5, 17, 12, 30, tzinfo=timezone.utc), "t": (1, 2), "b": b"\x00"},
+    ],
+)
+def test_cookies_match_the_itsdangerous_serializer_both_ways(data: dict[str, Any]) -> None:
+    app = make_app()
+    made_here = saved_cookie(app, data)
+    assert signer_for("current-key").loads(made_here) == data
+    assert opened(app, cookie_for(data, "current-key")) == data
+    if len(str(data)) > 1000:
+        assert made_here.startswith(".")
+
+
+def test_a_validly_signed_cookie_with_a_broken_payload_gives_an_empty_session() -> None:
+    signer = TimestampSigner(
+        b"current-key",
+        salt="cookie-session",
+        key_derivation="hmac",
+        digest_method=SecureCookieSessionInterface.digest_method,
+    )
+    for payload in (b".bm90IHpsaWI", b"_-_-", b".", b"eyJhIjoxfQ"[:5]):
+        cookie = signer.sign(payload).decode()
+        assert opened(make_app(), cookie) == {}
+
+
+def test_a_subclass_with_its_own_signing_serializer_is_used() -> None:
+    used: list[str] = []
+
+    class Audited(SecureCookieSessionInterface):
+        def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+            used.append("serializer")
+            return super().get_signing_serializer(app)
+
+    app = make_app()
+    interface = Audited()
+    header = f"session={cookie_for({'a': 1}, 'current-key')}"
+    assert interface.open_session(app, make_request(app, header)) == {"a": 1}
+    assert used == ["serializer"]
