@@ -543,13 +543,19 @@ class Flask(Scaffold):
         request = ctx.request
         handler = find_handler(self.error_handler_spec, e, request.blueprints)
         if handler is None:
-            raise e
+            try:
+                raise e
+            finally:
+                del e  # this frame is in e's traceback: holding e would make a cycle
         return await self._call(handler, e)
 
     async def handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
         """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
         if self.propagate_exceptions:
-            raise e
+            try:
+                raise e
+            finally:
+                del e  # as in handle_user_exception
         self.log_exception(ctx, (type(e), e, e.__traceback__))
         server_error = InternalServerError(original_exception=e)
         request = ctx.request

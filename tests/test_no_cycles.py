@@ -8,11 +8,15 @@ few hundred requests, which shows up as latency spikes under load.
 from __future__ import annotations
 
 import gc
+import json
+import logging
 import os
-from collections.abc import Callable, Iterator
+import subprocess
+import sys
 from types import FrameType
 from typing import Any
 
+import anyio
 import pytest
 
 from asyncflask import Flask, jsonify, request, session
@@ -143,61 +147,79 @@ def _ours(obj: object) -> bool:
     return type(obj).__module__.split(".")[0] == "asyncflask"
 
 
-@pytest.fixture
-def leftovers() -> Iterator[Callable[[], list[str]]]:
-    """Turn the collector off; yield a function listing what of asyncflask's it would free.
-
-    Only asyncflask's objects and frames count: the test runner's own event loops leave
-    cycles of their own behind, at times of their choosing.
-    """
-    gc.collect()
-    gc.disable()
-
-    def collect() -> list[str]:
-        gc.set_debug(gc.DEBUG_SAVEALL)
-        try:
-            gc.collect()
-            found = [obj for obj in gc.garbage if _ours(obj)]
-            return sorted(
-                f"frame {o.f_code.co_name}" if isinstance(o, FrameType) else type(o).__name__
-                for o in found
-            )
-        finally:
-            gc.set_debug(0)
-            gc.garbage.clear()
-
+def _left_for_the_collector() -> list[str]:
+    """What of asyncflask's the collector would free now (the collector must be off)."""
+    gc.set_debug(gc.DEBUG_SAVEALL)
     try:
-        yield collect
+        gc.collect()
+        return sorted(
+            f"frame {o.f_code.co_name}" if isinstance(o, FrameType) else type(o).__name__
+            for o in gc.garbage
+            if _ours(o)
+        )
     finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+
+
+async def _measure(backend: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for kind, (method, path, headers, body) in REQUESTS.items():
+        app = make_app()
+        for _ in range(3):  # warm up: first-use caches, lazily built objects
+            await call(app, method, path, headers, body)
+        gc.collect()
+        gc.disable()
+        for _ in range(10):
+            await call(app, method, path, headers, body)
+        found[kind] = _left_for_the_collector()
         gc.enable()
+    if backend == "asyncio":
+        runner = SyncRunner(2)
+        await runner.run(len, "warm")
+        gc.collect()
+        gc.disable()
+        for _ in range(10):
+            await runner.run(len, "abc")
+        found["sync call"] = _left_for_the_collector()
+        gc.enable()
+    return found
 
 
-@pytest.mark.anyio
+@pytest.fixture(scope="module")
+def leftovers() -> dict[str, dict[str, list[str]]]:
+    """Per backend and request kind, what the collector had to free after ten requests.
+
+    Each backend runs in a fresh interpreter: in the test process, other tests' apps and
+    event loops become garbage at times of their own choosing.
+    """
+    results = {}
+    for backend in ("asyncio", "trio"):
+        done = subprocess.run(
+            [sys.executable, __file__, backend],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        results[backend] = json.loads(done.stdout.splitlines()[-1])
+    return results
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
 @pytest.mark.parametrize("kind", list(REQUESTS))
-async def test_a_request_leaves_no_reference_cycles(
-    kind: str,
-    leftovers: Callable[[], list[str]],
-    anyio_backend: str,
-    caplog: pytest.LogCaptureFixture,
+def test_a_request_leaves_no_reference_cycles(
+    kind: str, backend: str, leftovers: dict[str, dict[str, list[str]]]
 ) -> None:
-    app = make_app()
-    method, path, headers, body = REQUESTS[kind]
-    for _ in range(3):  # warm up: first-use caches, lazily built objects
-        await call(app, method, path, headers, body)
-    gc.collect()
-    for _ in range(10):
-        await call(app, method, path, headers, body)
-    assert leftovers() == []
+    assert leftovers[backend][kind] == []
 
 
-@pytest.mark.parametrize("anyio_backend", ["asyncio"])
-@pytest.mark.anyio
-async def test_a_sync_call_leaves_no_reference_cycles(
-    leftovers: Callable[[], list[str]], anyio_backend: str
+def test_a_sync_call_leaves_no_reference_cycles(
+    leftovers: dict[str, dict[str, list[str]]],
 ) -> None:
-    runner = SyncRunner(2)
-    await runner.run(len, "warm")
-    gc.collect()
-    for _ in range(10):
-        await runner.run(len, "abc")
-    assert leftovers() == []
+    assert leftovers["asyncio"]["sync call"] == []
+
+
+if __name__ == "__main__":
+    logging.disable(logging.CRITICAL)  # the unhandled error's report
+    print(json.dumps(anyio.run(_measure, sys.argv[1], backend=sys.argv[1])))
