@@ -55,7 +55,14 @@ class ContextProxy(Generic[T]):
         raise RuntimeError(self._af_message)
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._get_current_object(), name)
+        # _get_current_object() inlined: attribute access through a proxy is the hot path
+        # of every view (``request.args``, ``websocket.receive``).
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            obj = getattr(ctx, self._af_attr)
+            if obj is not None:
+                return getattr(obj, name)
+        raise RuntimeError(self._af_message)
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self._get_current_object(), name, value)
