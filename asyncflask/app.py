@@ -294,8 +294,7 @@ class Flask(Scaffold):
     # -- ASGI -----------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Straight to handle_http unless asgi_app was wrapped (``app.asgi_app = M(...)``)
-        # or overridden: one coroutine less on every request.
+        # Skips one coroutine per request unless asgi_app was wrapped or overridden.
         if scope["type"] == "http" and self._plain_asgi and "asgi_app" not in self.__dict__:
             await self.handle_http(scope, receive, send)
         else:
@@ -414,8 +413,7 @@ class Flask(Scaffold):
             if rv is None:
                 rv = await self.dispatch_request(ctx)
         except Exception as e:
-            # No local may keep the error (handlers often return it): this frame is in
-            # its traceback, and the cycle would outlive the request until a collection.
+            # No local keeps e (handlers often return it): this frame is in its traceback.
             return await self.finalize_request(ctx, await self.handle_user_exception(ctx, e))
         return await self.finalize_request(ctx, rv)
 
@@ -546,7 +544,7 @@ class Flask(Scaffold):
             try:
                 raise e
             finally:
-                del e  # this frame is in e's traceback: holding e would make a cycle
+                del e  # this frame is in e's traceback: keeping e would make a cycle
         return await self._call(handler, e)
 
     async def handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
