@@ -413,9 +413,10 @@ class Flask(Scaffold):
             if rv is None:
                 rv = await self.dispatch_request(ctx)
         except Exception as e:
-            # No local keeps e (handlers often return it): this frame is in its traceback.
-            return await self.finalize_request(ctx, await self.handle_user_exception(ctx, e))
-        return await self.finalize_request(ctx, rv)
+            rv = await self.handle_user_exception(ctx, e)
+        response = await self.finalize_request(ctx, rv)
+        del rv  # often the handled error itself, whose traceback holds this frame: a cycle
+        return response
 
     async def _read_body(self, request: Request, rule: Rule) -> None:
         options = self._route_options.get(rule)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from typing import Any
 
@@ -492,3 +493,24 @@ async def test_sync_error_handler_runs_in_a_worker_thread_with_the_request(app: 
     r = await app.test_client().get("/fails")
     assert r.status_code == 400
     assert r.json == {"off_loop": True, "path": "/fails"}
+
+
+async def test_after_request_after_a_handled_error_runs_outside_the_exception(app: Flask) -> None:
+    seen: list[object] = []
+
+    @app.get("/")
+    async def index() -> str:
+        raise KeyError("handled")
+
+    @app.errorhandler(KeyError)
+    async def handled(e: KeyError) -> tuple[str, int]:
+        return "handled", 400
+
+    @app.after_request
+    async def after(response: Any) -> Any:
+        seen.append(sys.exc_info()[1])
+        return response
+
+    response = await app.test_client().get("/")
+    assert response.status_code == 400
+    assert seen == [None]
