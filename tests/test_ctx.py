@@ -456,3 +456,40 @@ async def test_copied_context_outlives_the_request(app: Flask) -> None:
 def test_copy_current_request_context_outside_a_request_is_runtime_error() -> None:
     with pytest.raises(RuntimeError, match="request context"):
         copy_current_request_context(lambda: None)
+
+
+# -- the proxies ----------------------------------------------------------------------
+
+
+def test_a_proxy_forwards_reads_writes_and_deletes(app: Flask) -> None:
+    with app.test_request_context("/?q=1"):
+        assert request.args["q"] == "1"
+        assert request.path == "/"
+        g.value = 1
+        assert g.value == 1 and "value" in g
+        del g.value
+        assert "value" not in g
+        with pytest.raises(AttributeError):
+            _ = request.no_such_attribute
+
+
+def test_a_proxy_keeps_its_own_names(app: Flask) -> None:
+    with app.test_request_context("/"):
+        real = request._get_current_object()  # type: ignore[attr-defined]
+        assert real is not request
+        assert type(request).__name__ == "ContextProxy"
+        assert request == real
+        assert "path" in dir(request)
+        assert repr(request) == repr(real)
+
+
+def test_a_proxy_names_the_missing_context_for_every_kind_of_access() -> None:
+    for access in (
+        lambda: request.path,
+        lambda: request.method,
+        lambda: request["x"],  # type: ignore[index]
+        lambda: str(request),
+        lambda: len(request),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(RuntimeError, match="Working outside of request context"):
+            access()
