@@ -59,11 +59,6 @@ _BODY_OPTIONS = ("max_content_length", "max_form_memory_size", "max_form_parts")
 _THREADED_FORM_THRESHOLD = 64 * 1024
 
 
-async def _parse_large_form(request: Request) -> None:
-    if request.mimetype == "multipart/form-data":
-        await anyio.to_thread.run_sync(lambda: request.form)
-
-
 class _RouteOptions:
     """What the pipeline needs to know about a rule beyond matching it."""
 
@@ -397,14 +392,8 @@ class Flask(Scaffold):
                 request.host  # noqa: B018 - validates the Host header before anything runs
             self.match_request(request)
             rule = request.url_rule
-            if rule is None:
-                request._body = b""
-            elif rule in self._route_options:
+            if rule is not None and (rule in self._route_options or request._expects_body()):
                 await self._read_body(request, rule)
-            elif request._expects_body():
-                body = await request.load_body()
-                if len(body) > _THREADED_FORM_THRESHOLD:
-                    await _parse_large_form(request)
             else:
                 request._body = b""
             rv = None
@@ -426,8 +415,8 @@ class Flask(Scaffold):
             if options.stream_request:
                 return
         body = await request.load_body()
-        if len(body) > _THREADED_FORM_THRESHOLD:
-            await _parse_large_form(request)
+        if len(body) > _THREADED_FORM_THRESHOLD and request.mimetype == "multipart/form-data":
+            await anyio.to_thread.run_sync(lambda: request.form)
 
     async def preprocess_request(self, ctx: RequestContext) -> Any:
         """Run URL value preprocessors and ``before_request`` hooks; return a non-None hook rv."""
