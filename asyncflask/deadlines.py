@@ -40,12 +40,8 @@ class DeadlineWatch:
         """Cancel ``task`` if it is still watched ``timeout`` seconds from now."""
         self.pending[task] = self.loop.time() + timeout
         if not self.armed:
-            self.arm()
-
-    def arm(self) -> None:
-        """Schedule the next check of the reads in progress."""
-        self.armed = True
-        self.loop.call_later(CHECK_INTERVAL, self._check)
+            self.armed = True
+            self.loop.call_later(CHECK_INTERVAL, self._check)
 
     def _check(self) -> None:
         now = self.loop.time()
@@ -96,9 +92,7 @@ async def call_with_timeout(func: Callable[[], Awaitable[T]], timeout: float) ->
             task = _current_task(loop)
         if task is not None:
             watch = _watch_for(loop)
-            watch.pending[task] = loop.time() + timeout
-            if not watch.armed:
-                watch.arm()
+            watch.watch(task, timeout)
             expired = watch.expired
             try:
                 result = await func()
