@@ -343,12 +343,7 @@ class Request(_BaseRequest):
     def content_length(self) -> int | None:
         """The ``Content-Length`` header as an int (``None`` when missing or malformed)."""
         value = self._raw_header(b"content-length")
-        if value is None:
-            return None
-        value = value.strip()
-        if not value.isdigit() or not value.isascii():
-            return None
-        return int(value)
+        return None if value is None else _parse_length(value)
 
     @property
     def is_json(self) -> bool:
@@ -390,10 +385,10 @@ class Request(_BaseRequest):
         limit = self.max_content_length
         for key, value in self.scope["headers"]:
             if key == b"content-length":
-                value = value.strip()
-                if not value.isdigit() or not value.isascii():
+                length = _parse_length(value)
+                if length is None:
                     raise BadRequest("The Content-Length header is not a valid number.")
-                if limit is not None and int(value) > limit:
+                if limit is not None and length > limit:
                     raise RequestEntityTooLarge(_too_large(limit))
                 break
         return limit
@@ -425,7 +420,9 @@ class Request(_BaseRequest):
         limit = self._start_reading()
         message = await self._receive()
         if message["type"] == "http.request" and not message.get("more_body", False):
-            chunk: bytes = message.get("body", b"")  # the whole body in one message
+            # The usual case, the whole body in one message, without _take_chunk's call
+            # and tuple: about 0.5 us on a 1 KiB JSON request (benchmarks/, echo).
+            chunk: bytes = message.get("body", b"")
             if limit is None or len(chunk) <= limit:
                 return chunk
         chunk, more = self._take_chunk(message, 0, limit)
@@ -564,6 +561,14 @@ class Request(_BaseRequest):
         except BadRequest:
             url = self.path
         return f"<{type(self).__name__} {url!r} [{self.method}]>"
+
+
+def _parse_length(value: str | bytes) -> int | None:
+    """A ``Content-Length`` value as an int; None unless it is plain ASCII digits."""
+    value = value.strip()
+    if not value.isdigit() or not value.isascii():
+        return None
+    return int(value)
 
 
 def _too_large(limit: int) -> str:
