@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, ValuesView
 from itertools import chain
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
 
@@ -32,6 +32,8 @@ from .exceptions import (
     RequestRedirect,
 )
 from .globals import _cv_context
+from .hookchain import EndpointHooks, clear_endpoint_hooks
+from .instance import default_instance_path
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .lifespan import Lifespan
 from .logging import create_logger
@@ -44,6 +46,16 @@ from .sessions import (
     save_session,
     session_needs_refresh,
 )
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    got_request_exception,
+    notify,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
 from .wrappers import Request, Response
@@ -51,6 +63,7 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     import logging
 
+    from .blueprints import Blueprint
     from .testing import FlaskClient
 
 T = TypeVar("T")
@@ -114,7 +127,15 @@ class Flask(Scaffold):
             template_folder=template_folder,
             root_path=root_path,
         )
-        self.instance_path = instance_path or os.path.join(self.root_path, "instance")
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute. A relative path was"
+                " given instead."
+            )
+        #: The instance folder: deployment-local files (config, secrets, SQLite databases).
+        self.instance_path = instance_path
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path,
             self.default_config,
@@ -127,7 +148,9 @@ class Flask(Scaffold):
         self.while_serving_funcs: list[Callable[[], Any]] = []
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
-        self.blueprints: dict[str, Any] = {}
+        #: Registered blueprints by their (dotted) names, in registration order.
+        self.blueprints: dict[str, Blueprint] = {}
+        self._endpoint_hooks: dict[str | None, EndpointHooks] = {}
         self._route_options: dict[Rule, _RouteOptions] = {}
         self._async_cache: dict[Callable[..., Any], bool] = {}
         self._plain_asgi = type(self).asgi_app is Flask.asgi_app
@@ -187,7 +210,39 @@ class Flask(Scaffold):
         """Return ``func`` unchanged (sync callables are run in threads by the pipeline)."""
         return func
 
+    def auto_find_instance_path(self) -> str:
+        """The default instance folder: ``instance`` beside the package or module (see
+        ``asyncflask.instance`` for installed packages)."""
+        return default_instance_path(self.import_name, self.name)
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> IO[Any]:
+        """Open a file below ``instance_path`` (any mode; ``encoding`` for text modes)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
     # -- registration ---------------------------------------------------------
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        # Hooks are registered while the app runs too (tests do it between requests):
+        # forget the per-endpoint hook chains built from the registries before.
+        clear_endpoint_hooks(self)
+
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint``: its routes, hooks and handlers become the app's.
+
+        Options: ``url_prefix``, ``subdomain``, ``url_defaults`` and ``name``
+        (to register one blueprint twice) override the blueprint's own;
+        ``cli_group`` names its command group.
+        """
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> ValuesView[Blueprint]:
+        """The registered blueprints, in the order they were registered."""
+        return self.blueprints.values()
 
     def add_url_rule(
         self,
@@ -325,6 +380,8 @@ class Flask(Scaffold):
         error: BaseException | None = None
         try:
             try:
+                if appcontext_pushed.receivers:
+                    await notify(appcontext_pushed, self)
                 response = await self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e
@@ -354,7 +411,12 @@ class Flask(Scaffold):
             raise
         finally:
             try:
-                if self.teardown_request_funcs or self.teardown_appcontext_funcs:
+                if (
+                    self.teardown_request_funcs
+                    or self.teardown_appcontext_funcs
+                    or request_tearing_down.receivers
+                    or appcontext_tearing_down.receivers
+                ):
                     await ctx._teardown(error)
             finally:
                 request.close()
@@ -363,6 +425,8 @@ class Flask(Scaffold):
                 # (uvicorn's keep-alive timer does); let it hold an empty shell only.
                 ctx._release()
                 error = None  # its traceback holds this frame
+                if appcontext_popped.receivers:
+                    await notify(appcontext_popped, self)
 
     # -- the request pipeline -------------------------------------------------
 
@@ -396,6 +460,8 @@ class Flask(Scaffold):
                 await self._read_body(request, rule)
             else:
                 request._body = b""
+            if request_started.receivers:
+                await notify(request_started, self)
             rv = None
             if self.url_value_preprocessors or self.before_request_funcs:
                 rv = await self.preprocess_request(ctx)
@@ -466,6 +532,8 @@ class Flask(Scaffold):
         response = self.make_response(rv)
         try:
             response = await self.process_response(ctx, response)
+            if request_finished.receivers:
+                await notify(request_finished, self, response=response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -539,6 +607,8 @@ class Flask(Scaffold):
 
     async def handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
         """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
+        if got_request_exception.receivers:
+            await notify(got_request_exception, self, exception=e)
         if self.propagate_exceptions:
             try:
                 raise e
@@ -593,11 +663,15 @@ class Flask(Scaffold):
         funcs = self._request_teardown_funcs(ctx)
         if funcs:
             await self._run_teardowns(funcs, exc)
+        if request_tearing_down.receivers:
+            await notify(request_tearing_down, self, exc=exc)
 
     async def do_teardown_appcontext(self, ctx: AppContext, exc: BaseException | None) -> None:
         """Run every ``teardown_appcontext`` function (last registered first), even if one fails."""
         if self.teardown_appcontext_funcs:
             await self._run_teardowns(list(reversed(self.teardown_appcontext_funcs)), exc)
+        if appcontext_tearing_down.receivers:
+            await notify(appcontext_tearing_down, self, exc=exc)
 
     async def _run_teardowns(
         self, funcs: list[Callable[[BaseException | None], Any]], exc: BaseException | None

@@ -119,12 +119,14 @@ class Config(dict[str, Any]):
         return self.from_pyfile(rv, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "FLASK", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str = "ASYNCFLASK", *, loads: Callable[[str], Any] = json.loads
     ) -> bool:
         """Load ``PREFIX_*`` environment variables, parsing values with ``loads`` when possible.
 
-        ``FLASK_`` is the default prefix so environments written for Flask keep working.
-        A double underscore sets a nested key: ``FLASK_DB__HOST`` sets ``config["DB"]["HOST"]``.
+        ``ASYNCFLASK_SECRET_KEY`` sets ``config["SECRET_KEY"]``; a value that does not
+        parse (with ``json.loads`` by default) stays a string. A double underscore sets a
+        nested key: ``ASYNCFLASK_DB__HOST`` sets ``config["DB"]["HOST"]``. A deployment
+        written for Flask keeps its variables with ``from_prefixed_env("FLASK")``.
         """
         prefix = f"{prefix}_"
         for key in sorted(os.environ):

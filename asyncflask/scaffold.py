@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar, cast
 
 from .errorhandlers import ErrorHandlerSpec, register_handler
 
@@ -16,6 +17,22 @@ T_route = TypeVar("T_route", bound=Callable[..., Any])
 
 #: Hook registries are keyed by blueprint name; ``None`` holds the application's own.
 HookRegistry = dict[str | None, list[Callable[..., Any]]]
+
+
+def setupmethod(f: F) -> F:
+    """Mark a method that sets the object up: it first calls ``_check_setup_finished``.
+
+    A blueprint refuses setup once it is registered (the change would not reach
+    the apps it is registered on); an application rebuilds what it derived from
+    its registries.
+    """
+    name = f.__name__
+
+    def wrapper(self: Scaffold, *args: Any, **kwargs: Any) -> Any:
+        self._check_setup_finished(name)
+        return f(self, *args, **kwargs)
+
+    return cast(F, functools.update_wrapper(wrapper, f))
 
 
 def get_root_path(import_name: str) -> str:
@@ -61,6 +78,24 @@ class Scaffold:
         self.url_default_functions: HookRegistry = defaultdict(list)
         self.before_websocket_funcs: HookRegistry = defaultdict(list)
         self.after_websocket_funcs: HookRegistry = defaultdict(list)
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        """Called by every setup method before it changes anything; subclasses decide."""
+
+    def open_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = None
+    ) -> IO[Any]:
+        """Open a file below ``root_path`` for reading (``"rb"``, or ``"r"``/``"rt"`` for text).
+
+        A blocking call, meant for startup or sync code: ``with app.open_resource(
+        "schema.sql") as f: ...``.
+        """
+        if mode not in ("r", "rt", "rb"):
+            raise ValueError("Resources can only be opened for reading ('r', 'rt' or 'rb').")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     # -- routes ---------------------------------------------------------------
 
@@ -123,6 +158,7 @@ class Scaffold:
             raise TypeError("Websocket routes do not take a 'methods' argument.")
         return self.route(rule, websocket=True, **options)
 
+    @setupmethod
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Register the decorated function as the view for ``endpoint`` (rule added separately)."""
 
@@ -134,41 +170,49 @@ class Scaffold:
 
     # -- hooks ----------------------------------------------------------------
 
+    @setupmethod
     def before_request(self, f: F) -> F:
         """Run ``f`` before each request; a non-None return value becomes the response."""
         self.before_request_funcs[None].append(f)
         return f
 
+    @setupmethod
     def after_request(self, f: F) -> F:
         """Run ``f(response)`` after each request; it returns the response to send."""
         self.after_request_funcs[None].append(f)
         return f
 
+    @setupmethod
     def teardown_request(self, f: F) -> F:
         """Run ``f(error)`` when the request ends, even after an unhandled exception."""
         self.teardown_request_funcs[None].append(f)
         return f
 
+    @setupmethod
     def before_websocket(self, f: F) -> F:
         """Run ``f`` before each websocket view, with the websocket context pushed."""
         self.before_websocket_funcs[None].append(f)
         return f
 
+    @setupmethod
     def after_websocket(self, f: F) -> F:
         """Run ``f(response)`` after each websocket view; ``response`` is None once accepted."""
         self.after_websocket_funcs[None].append(f)
         return f
 
+    @setupmethod
     def context_processor(self, f: F) -> F:
         """Register ``f`` to return extra template variables (a dict)."""
         self.template_context_processors[None].append(f)
         return f
 
+    @setupmethod
     def url_value_preprocessor(self, f: F) -> F:
         """Run ``f(endpoint, values)`` before ``before_request`` hooks; it may edit ``values``."""
         self.url_value_preprocessors[None].append(f)
         return f
 
+    @setupmethod
     def url_defaults(self, f: F) -> F:
         """Run ``f(endpoint, values)`` in ``url_for`` to fill in missing values."""
         self.url_default_functions[None].append(f)
@@ -183,6 +227,7 @@ class Scaffold:
 
         return decorator
 
+    @setupmethod
     def register_error_handler(
         self, code_or_exception: type[BaseException] | int, f: Callable[[Any], Any]
     ) -> None:
@@ -198,4 +243,4 @@ def endpoint_from_view_func(view_func: Callable[..., Any]) -> str:
     return str(name)
 
 
-__all__ = ["Scaffold", "endpoint_from_view_func", "get_root_path"]
+__all__ = ["Scaffold", "endpoint_from_view_func", "get_root_path", "setupmethod"]

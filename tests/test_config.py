@@ -207,12 +207,22 @@ def test_from_prefixed_env_parses_json_values(
     assert "AFTEST_SECRET_KEY" not in config
 
 
-def test_from_prefixed_env_default_prefix_is_flask(
+def test_from_prefixed_env_default_prefix_is_asyncflask(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FLASK_AF_CONFIG_TEST", "42")
+    monkeypatch.setenv("ASYNCFLASK_AF_CONFIG_TEST", "42")
+    monkeypatch.setenv("FLASK_AF_CONFIG_OTHER", "1")
     config.from_prefixed_env()
     assert config["AF_CONFIG_TEST"] == 42
+    assert "AF_CONFIG_OTHER" not in config
+
+
+def test_from_prefixed_env_flask_prefix_for_migrating_deployments(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_AF_CONFIG_TEST", '{"a": 1}')
+    config.from_prefixed_env("FLASK")
+    assert config["AF_CONFIG_TEST"] == {"a": 1}
 
 
 def test_from_prefixed_env_nested_keys(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
