@@ -12,6 +12,7 @@ import functools
 import os
 import sys
 from collections.abc import Callable, Iterable, ValuesView
+from datetime import timedelta
 from itertools import chain
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, TypeVar
@@ -20,7 +21,7 @@ import anyio.to_thread
 
 from .coerce import coerce_response
 from .concurrency import SyncRunner, is_async_callable
-from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute, as_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import is_loopback, printable, traceback_page
 from .errorhandlers import find_handler
@@ -104,6 +105,10 @@ class Flask(Scaffold):
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
     debug: ConfigAttribute[bool] = ConfigAttribute("DEBUG")
+    #: ``PERMANENT_SESSION_LIFETIME`` as a ``timedelta`` (the config may hold seconds).
+    permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
+        "PERMANENT_SESSION_LIFETIME", get_converter=as_timedelta
+    )
 
     default_config: dict[str, Any] = DEFAULT_CONFIG
 

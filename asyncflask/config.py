@@ -71,6 +71,13 @@ def import_string(import_name: str) -> Any:
             raise ImportError(f"{module_name!r} has no attribute {attr!r}") from None
 
 
+def as_timedelta(value: timedelta | float) -> timedelta:
+    """A number of seconds as a ``timedelta`` (a ``timedelta`` is returned as it is)."""
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
+
+
 class ConfigAttribute(Generic[T]):
     """Expose a config key as an app attribute (``app.debug``, ``app.secret_key``)."""
 
@@ -216,4 +223,4 @@ class Config(dict[str, Any]):
         return f"<{type(self).__name__} {dict.__repr__(self)}>"
 
 
-__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "import_string"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "as_timedelta", "import_string"]

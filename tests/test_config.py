@@ -404,3 +404,12 @@ def test_from_file_silent_on_a_folder(tmp_path: Path, config: Config) -> None:
 def test_get_namespace_on_the_app(app: Flask) -> None:
     app.config.from_mapping(MAIL_SERVER="smtp", MAIL_PORT=25, MAILBOX="x")
     assert app.config.get_namespace("MAIL_") == {"server": "smtp", "port": 25}
+
+
+def test_permanent_session_lifetime_attribute() -> None:
+    app = Flask("session_lifetime")
+    assert app.permanent_session_lifetime == timedelta(days=31)
+    app.config["PERMANENT_SESSION_LIFETIME"] = 42
+    assert app.permanent_session_lifetime == timedelta(seconds=42)
+    app.permanent_session_lifetime = timedelta(hours=1)
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=1)
