@@ -132,10 +132,18 @@ class Config(dict[str, Any]):
 
         ``ASYNCFLASK_SECRET_KEY`` sets ``config["SECRET_KEY"]``; a value that does not
         parse (with ``json.loads`` by default) stays a string. A double underscore sets a
-        nested key: ``ASYNCFLASK_DB__HOST`` sets ``config["DB"]["HOST"]``. A deployment
-        written for Flask keeps its variables with ``from_prefixed_env("FLASK")``.
+        nested key: ``ASYNCFLASK_DB__HOST`` sets ``config["DB"]["HOST"]``.
+
+        With the ``ASYNCFLASK`` prefix, ``FLASK_*`` variables are read too, and an
+        ``ASYNCFLASK_*`` one wins over its ``FLASK_*`` twin, so a deployment written for
+        Flask keeps its settings. Any other prefix reads only its own variables.
         """
-        prefix = f"{prefix}_"
+        prefixes = ["FLASK_", "ASYNCFLASK_"] if prefix == "ASYNCFLASK" else [f"{prefix}_"]
+        for current_prefix in prefixes:
+            self._load_prefixed(current_prefix, loads)
+        return True
+
+    def _load_prefixed(self, prefix: str, loads: Callable[[str], Any]) -> None:
         for key in sorted(os.environ):
             if not key.startswith(prefix):
                 continue
@@ -151,7 +159,6 @@ class Config(dict[str, Any]):
             for part in parts:
                 current = current.setdefault(part, {})
             current[tail] = value
-        return True
 
     def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
         """Execute a Python file and load its UPPERCASE names."""

@@ -207,14 +207,28 @@ def test_from_prefixed_env_parses_json_values(
     assert "AFTEST_SECRET_KEY" not in config
 
 
-def test_from_prefixed_env_default_prefix_is_asyncflask(
+def test_from_prefixed_env_default_prefix_is_asyncflask_over_flask(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ASYNCFLASK_AF_CONFIG_TEST", "42")
-    monkeypatch.setenv("FLASK_AF_CONFIG_OTHER", "1")
+    monkeypatch.setenv("FLASK_AF_CONFIG_TEST", "1")
+    monkeypatch.setenv("FLASK_AF_CONFIG_OTHER", '"from flask"')
+    monkeypatch.setenv("FLASK_AF_NESTED__A", "1")
+    monkeypatch.setenv("ASYNCFLASK_AF_NESTED__B", "2")
     config.from_prefixed_env()
     assert config["AF_CONFIG_TEST"] == 42
-    assert "AF_CONFIG_OTHER" not in config
+    assert config["AF_CONFIG_OTHER"] == "from flask"
+    assert config["AF_NESTED"] == {"A": 1, "B": 2}
+
+
+def test_from_prefixed_env_other_prefix_reads_only_its_own(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_AF_CONFIG_ONLY_FLASK", "1")
+    monkeypatch.setenv("MYAPP_AF_CONFIG_MINE", "2")
+    config.from_prefixed_env("MYAPP")
+    assert config["AF_CONFIG_MINE"] == 2
+    assert "AF_CONFIG_ONLY_FLASK" not in config
 
 
 def test_from_prefixed_env_flask_prefix_for_migrating_deployments(
