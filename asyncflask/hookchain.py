@@ -92,11 +92,16 @@ def build_endpoint_hooks(app: Flask, endpoint: str | None) -> EndpointHooks:
 
 
 def endpoint_hooks(app: Flask, endpoint: str | None) -> EndpointHooks:
-    """The hooks of ``endpoint`` (None: no route matched), flattened on first use and cached."""
+    """The hooks of ``endpoint`` (None: no route matched), flattened on first use and cached.
+
+    Only the app's endpoints (and None) are cached, so the cache cannot grow past them.
+    """
     try:
         return app._endpoint_hooks[endpoint]
     except KeyError:
-        hooks = app._endpoint_hooks[endpoint] = build_endpoint_hooks(app, endpoint)
+        hooks = build_endpoint_hooks(app, endpoint)
+        if endpoint is None or endpoint in app.view_functions:
+            app._endpoint_hooks[endpoint] = hooks
         return hooks
 
 

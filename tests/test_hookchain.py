@@ -78,14 +78,25 @@ def test_app_endpoints_and_unmatched_requests_get_the_app_hooks() -> None:
 
 def test_result_is_cached_per_endpoint_and_registries_do_not_grow() -> None:
     app, *_ = _nested_app()
+    app.view_functions["outer.nothing_here.view"] = _named("view")
     keys_before = set(app.before_request_funcs)
     first = endpoint_hooks(app, "outer.nothing_here.view")
     assert endpoint_hooks(app, "outer.nothing_here.view") is first
+    assert endpoint_hooks(app, None) is endpoint_hooks(app, None)
     assert set(app.before_request_funcs) == keys_before
+
+
+def test_unknown_endpoints_are_not_cached() -> None:
+    app, *_ = _nested_app()
+    for i in range(100):
+        hooks = endpoint_hooks(app, f"outer.made_up_{i}")
+        assert _names(hooks.before_request)[-1] == "outer_before2"
+    assert app._endpoint_hooks == {}
 
 
 def test_registering_a_hook_through_the_api_drops_the_cache() -> None:
     app, *_ = _nested_app()
+    app.view_functions["outer.view"] = _named("view")
     before = endpoint_hooks(app, "outer.view")
 
     @app.before_request
@@ -117,6 +128,7 @@ def test_registries_edited_by_hand_before_first_use_are_seen() -> None:
 
 def test_clear_endpoint_hooks_sees_edits_made_by_hand_afterwards() -> None:
     app = Flask("hookchain_clear")
+    app.view_functions["index"] = _named("index")
     assert endpoint_hooks(app, "index").before_request == ()
     hook = _named("direct")
     app.before_request_funcs[None] = [hook]
