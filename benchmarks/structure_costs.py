@@ -194,9 +194,9 @@ def nesting(repeat: int) -> int:
         print(f"  {label}: nested/app {plain:.3f}x, with six hooks {hooked:.3f}x")
         if not prefix:
             worst = max(plain, hooked)
-    app = cases["nested"][0]
-    shallow = _per_call_ns(lambda: endpoint_hooks(app, "view"))
-    deep = _per_call_ns(lambda: endpoint_hooks(app, "outer.middle.inner.view"))
+    shallow_app, deep_app = cases["app"][0], cases["nested"][0]
+    shallow = _per_call_ns(lambda: endpoint_hooks(shallow_app, "view"))
+    deep = _per_call_ns(lambda: endpoint_hooks(deep_app, "outer.middle.inner.view"))
     print(f"  endpoint_hooks(): {shallow:.0f} ns at depth 0, {deep:.0f} ns at depth 3")
     if worst > LIMIT:
         print(
