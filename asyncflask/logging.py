@@ -6,33 +6,47 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .globals import _cv_context
+
 if TYPE_CHECKING:
     from .app import Flask
 
 
-class _ErrorStream:
-    """A stream that writes to ``sys.stderr`` as it is at the time of each write.
+#: The ASGI scope key of a request's own error stream (the test clients' ``errors_stream=``).
+ERRORS_STREAM_KEY = "asyncflask.errors_stream"
 
-    Binding the handler to the stream object of import time would miss later
-    redirections (``contextlib.redirect_stderr``, test capture, a daemon that
-    reopens its error stream).
+
+class _ErrorStream:
+    """A stream that writes where errors should go at the time of each write.
+
+    That is the current request's error stream when its scope names one, else
+    ``sys.stderr`` as it is then: binding the handler to the stream object of
+    import time would miss later redirections (``contextlib.redirect_stderr``,
+    test capture, a daemon that reopens its error stream).
     """
 
     def _get_current_object(self) -> TextIO:
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            request = ctx.request if ctx.request is not None else ctx.websocket
+            if request is not None:
+                stream = request.scope.get(ERRORS_STREAM_KEY)
+                if stream is not None:
+                    return stream  # type: ignore[no-any-return]
         return sys.stderr
 
     def write(self, text: str) -> int:
-        return sys.stderr.write(text)
+        return self._get_current_object().write(text)
 
     def flush(self) -> None:
-        sys.stderr.flush()
+        self._get_current_object().flush()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(sys.stderr, name)
+        return getattr(self._get_current_object(), name)
 
 
-#: The error stream of the process, resolved on every write. ASGI has no per-request
-#: error stream, so this is what WSGI's ``wsgi.errors`` falls back to in Flask.
+#: Where the default handler writes: the request's error stream if its scope has one
+#: (``ERRORS_STREAM_KEY``), else the current ``sys.stderr``; WSGI's ``wsgi.errors``.
 errors_stream: TextIO = _ErrorStream()  # type: ignore[assignment]
 #: Flask's name for :data:`errors_stream`.
 wsgi_errors_stream = errors_stream
@@ -68,6 +82,7 @@ def create_logger(app: Flask) -> logging.Logger:
 
 
 __all__ = [
+    "ERRORS_STREAM_KEY",
     "create_logger",
     "default_handler",
     "errors_stream",

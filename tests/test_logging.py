@@ -95,3 +95,20 @@ async def test_unhandled_view_error_is_logged_with_path_and_method() -> None:
     assert r.status_code == 500
     assert "Exception on / [GET]" in stream.getvalue()
     assert "Exception: test" in stream.getvalue()
+
+
+@pytest.mark.anyio
+async def test_errors_stream_of_a_test_request() -> None:
+    app = Flask("af_logging_app")
+
+    @app.route("/")
+    def index() -> str:
+        app.logger.error("test")
+        return ""
+
+    stream = io.StringIO()
+    await app.test_client().get("/", errors_stream=stream)
+    assert "ERROR in test_logging: test" in stream.getvalue()
+    assert errors_stream._get_current_object() is sys.stderr  # type: ignore[attr-defined]
+    with app.test_request_context(errors_stream=stream):
+        assert errors_stream._get_current_object() is stream  # type: ignore[attr-defined]
