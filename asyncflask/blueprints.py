@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import enum
 import functools
+import importlib
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, MutableMapping
 from typing import TYPE_CHECKING, Any, Literal
+
+import click
 
 from .hookchain import clear_endpoint_hooks
 from .scaffold import F, Scaffold, endpoint_from_view_func, setupmethod
@@ -25,6 +28,16 @@ if TYPE_CHECKING:
     from .app import Flask
 
 DeferredSetupFunction = Callable[["BlueprintSetupState"], Any]
+
+
+def _command_group() -> click.Group:
+    # The app's command-line module provides a group whose commands run in an app
+    # context; a plain click group stands in where that module is not available.
+    try:
+        group_class: type[click.Group] = importlib.import_module("asyncflask.cli").AppGroup
+    except (ImportError, AttributeError):
+        group_class = click.Group
+    return group_class()
 
 
 def _templating(app: Flask) -> Any:
@@ -143,6 +156,22 @@ class Blueprint(Scaffold):
         #: The recorded setup functions, replayed on each registration.
         self.deferred_functions: list[DeferredSetupFunction] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
+
+    @property
+    def cli(self) -> click.Group:
+        """The blueprint's command group: ``@bp.cli.command()`` adds a command to it.
+
+        On registration its commands join the app's command line, in a group named
+        after the blueprint (``cli_group=`` renames it; None adds them at the top).
+        """
+        group: click.Group | None = self.__dict__.get("_cli")
+        if group is None:
+            group = self._cli = _command_group()
+        return group
+
+    @cli.setter
+    def cli(self, group: click.Group) -> None:
+        self._cli = group
 
     def _check_setup_finished(self, f_name: str) -> None:
         if self._got_registered_once:
@@ -269,11 +298,11 @@ class Blueprint(Scaffold):
                     target.setdefault(key(bp_key), []).extend(funcs)
 
     def _register_commands(self, app: Flask, name: str, options: dict[str, Any]) -> None:
-        # Blueprint commands need the command-line support (``cli`` groups on the
-        # blueprint and the app); without it there is nothing to register.
-        own_cli = getattr(self, "cli", None)
-        app_cli = getattr(app, "cli", None)
-        if own_cli is None or app_cli is None or not getattr(own_cli, "commands", None):
+        # The app's command line comes with the command-line support; without it the
+        # commands have nowhere to go.
+        app_cli: click.Group | None = getattr(app, "cli", None)
+        own_cli: click.Group | None = self.__dict__.get("_cli")
+        if app_cli is None or own_cli is None or not own_cli.commands:
             return
         group = options.get("cli_group", self.cli_group)
         if group is None:

@@ -892,3 +892,38 @@ async def test_odd_paths_below_a_prefix_are_client_errors(app: Flask, path: str)
     app.register_blueprint(bp)
     status = (await app.test_client().get(path)).status_code
     assert 200 <= status < 500
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cli_group", "invocation"),
+    [(None, ["hello"]), ("tools", ["tools", "hello"]), ("default", ["greet", "hello"])],
+)
+def test_blueprint_commands_join_the_app_command_line(
+    app: Flask, cli_group: str | None, invocation: list[str]
+) -> None:
+    import click
+    from click.testing import CliRunner
+
+    bp = Blueprint("greet", __name__)
+
+    @bp.cli.command("hello")
+    def hello() -> None:
+        click.echo("hello from the blueprint")
+
+    app.cli = click.Group("app")  # type: ignore[attr-defined]
+    options = {} if cli_group == "default" else {"cli_group": cli_group}
+    app.register_blueprint(bp, **options)
+    result = CliRunner().invoke(app.cli, invocation)  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    assert result.output == "hello from the blueprint\n"
+
+
+def test_blueprint_without_commands_adds_no_group(app: Flask) -> None:
+    import click
+
+    app.cli = click.Group("app")  # type: ignore[attr-defined]
+    app.register_blueprint(Blueprint("quiet", __name__))
+    assert app.cli.commands == {}  # type: ignore[attr-defined]
