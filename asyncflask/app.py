@@ -11,15 +11,16 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from itertools import chain
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
 import anyio.to_thread
 
 from .coerce import coerce_response
-from .concurrency import SyncRunner, is_async_callable
+from .concurrency import Lease, SyncRunner, is_async_callable
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import is_loopback, printable, traceback_page
@@ -35,6 +36,7 @@ from .globals import _cv_context
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .lifespan import Lifespan
 from .logging import create_logger
+from .plans import EndpointPlan
 from .routing import BuildError, Map, Rule
 from .scaffold import F, Scaffold, endpoint_from_view_func
 from .sending import send_response
@@ -43,6 +45,9 @@ from .sessions import (
     SessionInterface,
     save_session,
     session_needs_refresh,
+)
+from .sessions import (
+    save_session_sync as _save_session_sync,
 )
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
@@ -67,6 +72,40 @@ class _RouteOptions:
     def __init__(self, stream_request: bool, limits: dict[str, int | None]) -> None:
         self.stream_request = stream_request
         self.limits = limits
+
+
+class _Finished:
+    """A response whose ``after_request`` functions ran on the request's thread, or their error."""
+
+    __slots__ = ("error", "response")
+
+    def __init__(self, response: Response | None, error: Exception | None = None) -> None:
+        self.response = response
+        self.error = error
+
+    def unwrap(self) -> Response:
+        error = self.error
+        if error is not None:
+            self.error = None
+            try:
+                raise error
+            finally:
+                del error
+        return self.response  # type: ignore[return-value]
+
+
+#: Pipeline methods that, when overridden, make a request run them one by one.
+_STEP_METHODS = (
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "make_response",
+    "process_response",
+)
+
+
+def _call_view(view: Callable[..., Any], view_args: dict[str, Any]) -> Any:
+    return view(**view_args)
 
 
 class Flask(Scaffold):
@@ -132,6 +171,8 @@ class Flask(Scaffold):
         self._async_cache: dict[Callable[..., Any], bool] = {}
         self._plain_asgi = type(self).asgi_app is Flask.asgi_app
         self._sync_runner: SyncRunner | None = None
+        self._plans: dict[str | None, EndpointPlan] = {}
+        self._steps_overridden = False
         self._lifespan = Lifespan(self)
         self._logger: logging.Logger | None = None
 
@@ -166,7 +207,9 @@ class Flask(Scaffold):
     def _sync(self) -> SyncRunner:
         runner = self._sync_runner
         if runner is None:
-            runner = self._sync_runner = SyncRunner(int(self.config["SYNC_THREAD_LIMIT"]))
+            runner = self._sync_runner = SyncRunner(
+                int(self.config["SYNC_THREAD_LIMIT"]), int(self.config["SYNC_LEASE_LIMIT"])
+            )
         return runner
 
     def _is_async(self, func: Callable[..., Any]) -> bool:
@@ -179,9 +222,33 @@ class Flask(Scaffold):
             return is_async_callable(func)
 
     async def _call(self, func: Callable[..., T], *args: Any) -> T:
+        """Await ``func(*args)`` if it is async, else run it on the current context's thread."""
         if self._is_async(func):
             return await func(*args)  # type: ignore[no-any-return,misc]
-        return await self._sync.run(func, *args)
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return await self._sync.run(func, *args)
+        lease = ctx._lease or await ctx._thread_lease()
+        return await lease.run(func, *args)
+
+    async def _lease(self, ctx: AppContext) -> Lease:
+        return ctx._lease or await ctx._thread_lease()
+
+    def _plan_for(self, rule: Rule | None) -> EndpointPlan:
+        """The hooks of ``rule``'s endpoint, flattened once (until a registry changes)."""
+        endpoint = rule.endpoint if rule is not None else None
+        plan = self._plans.get(endpoint)
+        if plan is None:
+            if not self._plans:
+                self._steps_overridden = any(
+                    getattr(type(self), name) is not getattr(Flask, name) or name in self.__dict__
+                    for name in _STEP_METHODS
+                )
+            plan = self._plans[endpoint] = EndpointPlan(self, endpoint)
+        return plan
+
+    def _registry_changed(self) -> None:
+        self._plans.clear()
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Return ``func`` unchanged (sync callables are run in threads by the pipeline)."""
@@ -245,6 +312,7 @@ class Flask(Scaffold):
     def teardown_appcontext(self, f: F) -> F:
         """Run ``f(error)`` when an application context ends (after every request too)."""
         self.teardown_appcontext_funcs.append(f)
+        self._registry_changed()
         return f
 
     def before_serving(self, f: F) -> F:
@@ -335,7 +403,7 @@ class Flask(Scaffold):
                     receive,
                     send,
                     head=request.method == "HEAD",
-                    sync_runner=self._sync,
+                    threads=ctx,
                 )
             except Exception as e:
                 if self.propagate_exceptions:
@@ -348,15 +416,22 @@ class Flask(Scaffold):
                 )
             finally:
                 if response._on_close:
-                    await self._sync.run(response.close)
+                    await (await self._lease(ctx)).run(response.close)
         except BaseException as e:
             error = e
             raise
         finally:
             try:
                 if self.teardown_request_funcs or self.teardown_appcontext_funcs:
-                    await ctx._teardown(error)
+                    if error is not None and isinstance(error, anyio.get_cancelled_exc_class()):
+                        # Teardown runs even for a cancelled request (its database
+                        # connection still needs closing).
+                        with anyio.CancelScope(shield=True):
+                            await ctx._teardown(error)
+                    else:
+                        await ctx._teardown(error)
             finally:
+                ctx._end_lease()
                 request.close()
                 _cv_context.reset(token)
                 # Servers may keep a snapshot of the context taken while the request ran
@@ -385,8 +460,13 @@ class Flask(Scaffold):
             request.routing_exception = e
 
     async def full_dispatch_request(self, ctx: RequestContext) -> Response:
-        """Route, read the body, run ``before_request`` hooks and the view, build the response."""
+        """Route, read the body, run ``before_request`` hooks and the view, build the response.
+
+        When the hooks, the view and the ``after_request`` functions of the endpoint
+        are all sync, they run in one hop to the request's thread.
+        """
         request = ctx.request
+        finished: _Finished | None = None
         try:
             if self.config["TRUSTED_HOSTS"] is not None:
                 request.host  # noqa: B018 - validates the Host header before anything runs
@@ -396,15 +476,96 @@ class Flask(Scaffold):
                 await self._read_body(request, rule)
             else:
                 request._body = b""
-            rv = None
-            if self.url_value_preprocessors or self.before_request_funcs:
-                rv = await self.preprocess_request(ctx)
-            if rv is None:
-                rv = await self.dispatch_request(ctx)
+            plan = ctx._plan = self._plan_for(rule)
+            view = self._sync_view(request)
+            if (
+                view is not False
+                and plan.head_sync
+                and plan.after_sync
+                and not self._steps_overridden
+                and (view is not None or plan.has_head or plan.after)
+                and self._session_saves_sync()
+            ):
+                lease = ctx._lease or await ctx._thread_lease()
+                result = await lease.run(self._dispatch_in_thread, ctx, plan, view)
+                if type(result) is _Finished:
+                    finished = result
+                    rv = None
+                else:
+                    rv = result
+            else:
+                rv = None
+                if plan.has_head:
+                    rv = await self.preprocess_request(ctx)
+                if rv is None:
+                    rv = await self.dispatch_request(ctx)
         except Exception as e:
             rv = await self.handle_user_exception(ctx, e)
+        if finished is not None:
+            return finished.unwrap()
         response = await self.finalize_request(ctx, rv)
         del rv  # often the handled error itself, whose traceback holds this frame: a cycle
+        return response
+
+    def _sync_view(self, request: Request) -> Callable[..., Any] | bool | None:
+        """The sync view to call: None when the framework answers, False for an async view."""
+        if request.routing_exception is not None:
+            return None
+        rule: Rule = request.url_rule  # type: ignore[assignment]
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return None
+        view = self.view_functions[rule.endpoint]  # type: ignore[index]
+        return False if self._is_async(view) else view
+
+    def _session_saves_sync(self) -> bool:
+        interface = self.session_interface
+        return interface is None or not self._is_async(interface.save_session)
+
+    def _dispatch_in_thread(
+        self, ctx: RequestContext, plan: EndpointPlan, view: Callable[..., Any] | None
+    ) -> Any:
+        """The sync hooks, the view and (when they are sync) the after functions, in one go.
+
+        Runs on the request's thread. An error of the hooks or the view propagates;
+        the finished response (or the error of finishing it) comes back as ``_Finished``.
+        """
+        rv = self._preprocess_in_thread(ctx, plan) if plan.has_head else None
+        if rv is None:
+            request = ctx.request
+            if request.routing_exception is not None:
+                raise request.routing_exception
+            if view is None:
+                rv = self.make_default_options_response(ctx)
+            else:
+                rv = view(**(request.view_args or {}))
+        if any(self._is_async(f) for f in ctx._after_request_functions):
+            return rv  # the loop finishes it
+        try:
+            response = self.make_response(rv)
+            del rv
+            response = self._after_in_thread(ctx, plan, response)
+            _save_session_sync(self, ctx, response)
+        except Exception as e:
+            return _Finished(None, e)
+        return _Finished(response)
+
+    def _preprocess_in_thread(self, ctx: RequestContext, plan: EndpointPlan) -> Any:
+        request = ctx.request
+        for func in plan.preprocessors:
+            func(request.endpoint, request.view_args)
+        for func in plan.before:
+            rv = func()
+            if rv is not None:
+                return rv
+        return None
+
+    def _after_in_thread(
+        self, ctx: RequestContext, plan: EndpointPlan, response: Response
+    ) -> Response:
+        for func in ctx._after_request_functions:
+            response = func(response)
+        for func in plan.after:
+            response = func(response)
         return response
 
     async def _read_body(self, request: Request, rule: Rule) -> None:
@@ -420,20 +581,19 @@ class Flask(Scaffold):
 
     async def preprocess_request(self, ctx: RequestContext) -> Any:
         """Run URL value preprocessors and ``before_request`` hooks; return a non-None hook rv."""
-        request = ctx.request
-        if not (self.url_value_preprocessors or self.before_request_funcs):
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
+        if not plan.has_head:
             return None
-        names: Iterable[str | None] = (None, *reversed(request.blueprints))
-        if self.url_value_preprocessors:
-            for name in names:
-                for func in self.url_value_preprocessors.get(name, ()):
-                    await self._call(func, request.endpoint, request.view_args)
-        if self.before_request_funcs:
-            for name in names:
-                for func in self.before_request_funcs.get(name, ()):
-                    rv = await self._call(func)
-                    if rv is not None:
-                        return rv
+        if plan.head_sync:
+            lease = ctx._lease or await ctx._thread_lease()
+            return await lease.run(self._preprocess_in_thread, ctx, plan)
+        request = ctx.request
+        for func in plan.preprocessors:
+            await self._call(func, request.endpoint, request.view_args)
+        for func in plan.before:
+            rv = await self._call(func)
+            if rv is not None:
+                return rv
         return None
 
     async def dispatch_request(self, ctx: RequestContext) -> Any:
@@ -449,7 +609,8 @@ class Flask(Scaffold):
         view_args = request.view_args or {}
         if self._is_async(view):
             return await view(**view_args)
-        return await self._sync.run(functools.partial(view, **view_args))
+        lease = ctx._lease or await ctx._thread_lease()
+        return await lease.run(_call_view, view, view_args)
 
     def make_default_options_response(self, ctx: RequestContext) -> Response:
         """An empty response whose ``Allow`` header lists the methods of the path."""
@@ -487,18 +648,29 @@ class Flask(Scaffold):
 
     async def process_response(self, ctx: RequestContext, response: Response) -> Response:
         """Run ``after_this_request`` and ``after_request`` functions, then save the session."""
-        request = ctx.request
-        for func in ctx._after_request_functions:
-            response = await self._call(func, response)
-        if self.after_request_funcs:
-            for name in chain(request.blueprints, (None,)):
-                for func in reversed(self.after_request_funcs.get(name, ())):
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
+        extra = ctx._after_request_functions
+        if extra or plan.after:
+            if plan.after_sync and not any(self._is_async(f) for f in extra):
+                lease = ctx._lease or await ctx._thread_lease()
+                response = await lease.run(self._after_in_thread, ctx, plan, response)
+            else:
+                for func in extra:
+                    response = await self._call(func, response)
+                for func in plan.after:
                     response = await self._call(func, response)
         session = ctx._session
-        if session is None and session_needs_refresh(self, request):
+        if session is None and session_needs_refresh(self, ctx.request):
             session = ctx.session
         if session is not None:
-            await save_session(self, session, response)
+            interface = self.session_interface
+            if type(interface) is SecureCookieSessionInterface or self._is_async(
+                interface.save_session
+            ):
+                await save_session(self, session, response)
+            else:
+                lease = ctx._lease or await ctx._thread_lease()
+                await lease.run(_save_session_sync, self, ctx, response)
         return response
 
     # -- errors ---------------------------------------------------------------
@@ -599,19 +771,61 @@ class Flask(Scaffold):
         if self.teardown_appcontext_funcs:
             await self._run_teardowns(list(reversed(self.teardown_appcontext_funcs)), exc)
 
-    async def _run_teardowns(
-        self, funcs: list[Callable[[BaseException | None], Any]], exc: BaseException | None
+    async def teardown_request_context(
+        self, ctx: RequestContext, exc: BaseException | None
     ) -> None:
+        """End a request: its ``teardown_request`` then the app's ``teardown_appcontext`` functions.
+
+        When all of them are sync they run in one hop to the request's thread.
+        """
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
+        await self._run_teardowns(plan.teardown, exc, all_sync=plan.teardown_sync)
+
+    async def _run_teardowns(
+        self,
+        funcs: Sequence[Callable[[BaseException | None], Any]],
+        exc: BaseException | None,
+        all_sync: bool | None = None,
+    ) -> None:
+        if not funcs:
+            return
+        if all_sync is None:
+            all_sync = not any(self._is_async(func) for func in funcs)
+        first_error: Exception | None
+        if all_sync:
+            ctx = _cv_context.get(None)
+            if ctx is None:
+                first_error = await self._sync.run(self._teardowns_in_thread, funcs, exc)
+            else:
+                lease = ctx._lease or await ctx._thread_lease()
+                first_error = await lease.run(self._teardowns_in_thread, funcs, exc)
+        else:
+            first_error = None
+            for func in funcs:
+                try:
+                    await self._call(func, exc)
+                except Exception as e:
+                    self.logger.exception("Teardown function %r failed", func)
+                    if first_error is None:
+                        first_error = e
+        if first_error is not None and self.propagate_exceptions:
+            try:
+                raise first_error
+            finally:
+                first_error = None
+
+    def _teardowns_in_thread(
+        self, funcs: Sequence[Callable[[BaseException | None], Any]], exc: BaseException | None
+    ) -> Exception | None:
         first_error: Exception | None = None
         for func in funcs:
             try:
-                await self._call(func, exc)
+                func(exc)
             except Exception as e:
                 self.logger.exception("Teardown function %r failed", func)
                 if first_error is None:
                     first_error = e
-        if first_error is not None and self.propagate_exceptions:
-            raise first_error
+        return first_error
 
     # -- URLs -----------------------------------------------------------------
 
