@@ -519,7 +519,11 @@ class Flask(Scaffold):
 
     def _session_saves_sync(self) -> bool:
         interface = self.session_interface
-        return interface is None or not self._is_async(interface.save_session)
+        return (
+            type(interface) is SecureCookieSessionInterface
+            or interface is None
+            or not self._is_async(interface.save_session)
+        )
 
     def _dispatch_in_thread(
         self, ctx: RequestContext, plan: EndpointPlan, view: Callable[..., Any] | None

@@ -21,32 +21,79 @@ import contextvars
 import queue
 import threading
 import weakref
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import anyio
 import anyio.from_thread
-from anyio import WouldBlock
 from anyio.lowlevel import RunVar, current_token
 
 T = TypeVar("T")
 
-_get_running_loop = asyncio.get_running_loop
+# None outside an asyncio loop, where ``get_running_loop`` would raise (a costly miss on trio).
+_running_loop = asyncio._get_running_loop
 _QUEUED, _STARTED, _DROPPED = 0, 1, 2
 _STOP = object()
+
+
+class _Slots:
+    """A counting semaphore for one event loop's tasks, cheap when a slot is free.
+
+    A slot given back while tasks wait passes straight to the first of them.
+    """
+
+    __slots__ = ("free", "limit", "waiters")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.free = limit
+        self.waiters: deque[anyio.Event] = deque()
+
+    @property
+    def used(self) -> int:
+        return self.limit - self.free
+
+    async def take(self) -> None:
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return
+        granted = anyio.Event()
+        self.waiters.append(granted)
+        try:
+            await granted.wait()
+        except BaseException:
+            if granted.is_set():
+                self.give()  # granted as the wait was cancelled: pass it on
+            else:
+                self.waiters.remove(granted)
+            raise
+
+    def give(self) -> None:
+        if self.waiters:
+            self.waiters.popleft().set()
+        else:
+            self.free += 1
 
 
 class _Budget:
     """The two thread budgets of one runner on one event loop."""
 
-    __slots__ = ("busy", "leased", "leases", "running")
+    __slots__ = ("leases", "running")
 
     def __init__(self, thread_limit: int, lease_limit: int) -> None:
-        self.running = anyio.Semaphore(thread_limit, fast_acquire=True)
-        self.leases = anyio.Semaphore(lease_limit, fast_acquire=True)
-        #: Leases held now, and threads running pipeline work now (for tests and stats).
-        self.leased = 0
-        self.busy = 0
+        self.running = _Slots(thread_limit)
+        self.leases = _Slots(lease_limit)
+
+    @property
+    def leased(self) -> int:
+        """Threads leased now, busy or idle."""
+        return self.leases.used
+
+    @property
+    def busy(self) -> int:
+        """Leased threads running pipeline work now."""
+        return self.running.used
 
 
 class _Job:
@@ -106,8 +153,7 @@ class _Job:
         budget = self.budget
         if budget is not None:
             self.budget = None
-            budget.busy -= 1
-            budget.running.release()
+            budget.running.give()
 
     def outcome(self) -> Any:
         error = self.error
@@ -175,11 +221,15 @@ class WorkerPool:
         self.started = 0
         self.alive = 0
 
+    # ``list.pop``, ``append`` and ``remove`` are atomic: taking and giving back need no lock.
+
     def take(self) -> _Worker:
         """An idle worker, or a new one."""
+        try:
+            return self.idle.pop()
+        except IndexError:
+            pass
         with self.lock:
-            if self.idle:
-                return self.idle.pop()
             self.started += 1
             self.alive += 1
         worker = _Worker(self)
@@ -193,17 +243,17 @@ class WorkerPool:
 
     def give_back(self, worker: _Worker) -> None:
         """Return a worker whose lease ended."""
-        with self.lock:
-            self.idle.append(worker)
+        self.idle.append(worker)
 
     def retire(self, worker: _Worker) -> bool:
         """Whether an idle worker may exit (it was not taken meanwhile)."""
-        with self.lock:
-            if worker in self.idle:
-                self.idle.remove(worker)
-                self.alive -= 1
-                return True
+        try:
+            self.idle.remove(worker)
+        except ValueError:
             return False
+        with self.lock:
+            self.alive -= 1
+        return True
 
     def drop(self, job: _Job) -> bool:
         """Take back a job that has not started; False when it already runs (or ran)."""
@@ -248,13 +298,13 @@ class Lease:
         if self.released:
             raise RuntimeError("This thread lease has ended.")
         job = _Job(func, args)
-        budget = self._budget
         if pipeline:
-            try:
-                budget.running.acquire_nowait()
-            except WouldBlock:
-                await budget.running.acquire()
-            budget.busy += 1
+            budget = self._budget
+            slots = budget.running
+            if slots.free > 0 and not slots.waiters:
+                slots.free -= 1
+            else:
+                await slots.take()
             job.budget = budget
         self._runner.hops += 1
         loop = self._loop
@@ -320,26 +370,13 @@ class Lease:
             return
         self.released = True
         self._runner.pool.give_back(self._worker)
-        budget = self._budget
         loop = self._loop
         if loop is None or _running_loop() is loop:
-            budget.leased -= 1
-            budget.leases.release()
+            self._budget.leases.give()
         else:
             # Released from another thread (a plain ``with`` context popped elsewhere).
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._release_share)
-
-    def _release_share(self) -> None:
-        self._budget.leased -= 1
-        self._budget.leases.release()
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return _get_running_loop()
-    except RuntimeError:
-        return None
+                loop.call_soon_threadsafe(self._budget.leases.give)
 
 
 class SyncRunner:
@@ -368,6 +405,7 @@ class SyncRunner:
         self._budgets: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Budget] = (
             weakref.WeakKeyDictionary()
         )
+        self._last: tuple[asyncio.AbstractEventLoop | None, _Budget | None] = (None, None)
         self._run_budget: RunVar[_Budget] = RunVar(f"asyncflask.threads.{id(self)}")
 
     @property
@@ -379,9 +417,13 @@ class SyncRunner:
         """This runner's budget on the running event loop."""
         loop = _running_loop()
         if loop is not None:
+            last_loop, budget = self._last
+            if last_loop is loop and budget is not None:
+                return budget
             budget = self._budgets.get(loop)
             if budget is None:
                 budget = self._budgets[loop] = _Budget(self.thread_limit, self.lease_limit)
+            self._last = (loop, budget)
             return budget
         try:
             return self._run_budget.get()
@@ -392,19 +434,18 @@ class SyncRunner:
 
     async def lease(self) -> Lease:
         """Lease a thread, waiting while ``lease_limit`` threads are leased."""
-        loop = _running_loop()
         budget = self.budget()
-        try:
-            budget.leases.acquire_nowait()
-        except WouldBlock:
-            await budget.leases.acquire()
+        slots = budget.leases
+        if slots.free > 0 and not slots.waiters:
+            slots.free -= 1
+        else:
+            await slots.take()
         try:
             worker = self.pool.take()
         except BaseException:
-            budget.leases.release()
+            slots.give()
             raise
-        budget.leased += 1
-        return Lease(self, budget, worker, loop)
+        return Lease(self, budget, worker, _running_loop())
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """Call ``func(*args)`` on a thread leased for this call only."""
