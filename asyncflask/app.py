@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from itertools import chain
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -251,8 +251,29 @@ class Flask(Scaffold):
         self._plans.clear()
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Return ``func`` unchanged (sync callables are run in threads by the pipeline)."""
+        """A version of ``func`` callable from sync code, as in Flask.
+
+        A sync function comes back unchanged; an ``async def`` one becomes a blocking
+        call (see ``async_to_sync``).
+        """
+        if self._is_async(func):
+            return self.async_to_sync(func)
         return func
+
+    def async_to_sync(self, func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        """Wrap an async function as a blocking one.
+
+        Called from a request's thread (a sync view or hook), the coroutine runs on
+        the request's event loop with its context, and sync code it calls runs back on
+        the same thread; called from a thread without an event loop, it runs on a new one.
+        """
+        from .leases import call_async_blocking
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return call_async_blocking(func, *args, **kwargs)
+
+        return wrapper
 
     # -- registration ---------------------------------------------------------
 

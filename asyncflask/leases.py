@@ -18,11 +18,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import queue
 import threading
 import weakref
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import anyio
@@ -101,12 +102,13 @@ class _Job:
 
     __slots__ = (
         "args",
-        "budget",
         "context",
         "done",
         "error",
         "func",
         "future",
+        "lease",
+        "loop",
         "result",
         "state",
         "waiter",
@@ -121,8 +123,10 @@ class _Job:
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
-        #: The budget whose ``running`` share this job holds, if any.
-        self.budget: _Budget | None = None
+        #: The lease whose share of the running budget this job counts in, if any.
+        self.lease: Lease | None = None
+        #: The caller's event loop: an asyncio loop, or an anyio token elsewhere.
+        self.loop: Any = None
         #: asyncio: the future the caller awaits; other loops: an event.
         self.future: asyncio.Future[Any] | None = None
         self.waiter: Any = None
@@ -150,10 +154,12 @@ class _Job:
             self.waiter.set()
 
     def _free_share(self) -> None:
-        budget = self.budget
-        if budget is not None:
-            self.budget = None
-            budget.running.give()
+        lease = self.lease
+        if lease is not None:
+            self.lease = None
+            lease._pending -= 1
+            if lease._pending == 0:
+                lease._budget.running.give()
 
     def outcome(self) -> Any:
         error = self.error
@@ -185,9 +191,9 @@ class _Worker:
         )
 
     def _work(self) -> None:
+        _local.worker = self
         inbox = self.inbox
         pool = self.pool
-        lock = pool.lock
         while True:
             try:
                 job = inbox.get(timeout=pool.idle_seconds)
@@ -195,19 +201,50 @@ class _Worker:
                 if pool.retire(self):
                     return
                 continue  # taken just as the wait ended: a job is on its way
-            with lock:
-                run = job.state == _QUEUED
-                job.state = _STARTED
-            if not run:
-                continue
-            try:
-                job.result = job.context.run(job.func, *job.args)
-            except BaseException as e:
-                job.error = e
-            # A closed event loop raises RuntimeError: nobody waits for this any more.
-            with contextlib.suppress(RuntimeError):
-                job.wake(job.settle)
+            self.execute(job)
             job = None  # type: ignore[assignment]
+
+    def execute(self, job: _Job) -> None:
+        """Run one job (unless it was dropped) and report its outcome to its loop."""
+        with self.pool.lock:
+            run = job.state == _QUEUED
+            job.state = _STARTED
+        if not run:
+            return
+        outer = _local.job
+        _local.job = job
+        try:
+            job.result = job.context.run(job.func, *job.args)
+        except BaseException as e:
+            job.error = e
+        finally:
+            _local.job = outer
+        # A closed event loop raises RuntimeError: nobody waits for this any more.
+        with contextlib.suppress(RuntimeError):
+            job.wake(job.settle)
+
+    def wait_serving(self) -> None:
+        """Block until woken up by ``_WAKE_UP``, running the jobs that arrive meanwhile.
+
+        While this thread waits for a coroutine on the loop (``ensure_sync``), that
+        coroutine may call sync code of the same request, which must run here.
+        """
+        inbox = self.inbox
+        while True:
+            job = inbox.get()
+            if job is _WAKE_UP:
+                return
+            self.execute(job)
+
+
+class _ThreadState(threading.local):
+    worker: _Worker | None = None
+    job: _Job | None = None
+
+
+_local = _ThreadState()
+#: Put in a waiting worker's inbox when what it waits for is done.
+_WAKE_UP: Any = object()
 
 
 class WorkerPool:
@@ -267,7 +304,7 @@ class WorkerPool:
 class Lease:
     """One worker thread, held by one request (or websocket) from its first sync call to its end."""
 
-    __slots__ = ("_budget", "_loop", "_runner", "_worker", "released")
+    __slots__ = ("_budget", "_loop", "_pending", "_runner", "_worker", "released")
 
     def __init__(
         self,
@@ -280,6 +317,9 @@ class Lease:
         self._budget = budget
         self._worker = worker
         self._loop = loop
+        #: Pipeline calls in flight: the thread holds one share of the running budget
+        #: while there are any.
+        self._pending = 0
         self.released = False
 
     @property
@@ -299,13 +339,16 @@ class Lease:
             raise RuntimeError("This thread lease has ended.")
         job = _Job(func, args)
         if pipeline:
-            budget = self._budget
-            slots = budget.running
-            if slots.free > 0 and not slots.waiters:
-                slots.free -= 1
-            else:
-                await slots.take()
-            job.budget = budget
+            if self._pending == 0:
+                slots = self._budget.running
+                if slots.free > 0 and not slots.waiters:
+                    slots.free -= 1
+                else:
+                    await slots.take()
+                    if self._pending:  # another call of this lease took the share meanwhile
+                        slots.give()
+            self._pending += 1
+            job.lease = self
         self._runner.hops += 1
         loop = self._loop
         if loop is not None:
@@ -314,6 +357,7 @@ class Lease:
 
     async def _run_asyncio(self, job: _Job, loop: asyncio.AbstractEventLoop) -> Any:
         future = job.future = loop.create_future()
+        job.loop = loop
         job.wake = loop.call_soon_threadsafe
         self._worker.inbox.put(job)
         try:
@@ -329,7 +373,7 @@ class Lease:
 
     async def _run_other(self, job: _Job) -> Any:
         event = job.waiter = anyio.Event()
-        token = current_token()
+        token = job.loop = current_token()
 
         def wake(func: Callable[[], None]) -> None:
             anyio.from_thread.run_sync(func, token=token)
@@ -473,4 +517,66 @@ class SyncRunner:
             lease.release()
 
 
-__all__ = ["Lease", "SyncRunner", "WorkerPool"]
+_spawned: set[asyncio.Task[Any]] = set()
+
+
+def call_async_blocking(func: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Run ``func(*args, **kwargs)`` to completion from sync code and return its result.
+
+    On a request's thread the coroutine runs on the request's event loop, seeing the
+    caller's context variables, and the thread keeps running the request's sync calls
+    meanwhile (the coroutine may make some). On a thread with no event loop, it runs on
+    a new one. On the event loop's own thread it cannot block, and raises RuntimeError.
+    """
+    job = _local.job
+    worker = _local.worker
+    if job is None or worker is None:
+        try:
+            current_token()
+        except RuntimeError:
+            return anyio.run(functools.partial(func, *args, **kwargs))
+        raise RuntimeError(
+            f"{func!r} cannot be called synchronously on the event loop's thread:"
+            " it would block the loop. Await it instead."
+        )
+    context = contextvars.copy_context()
+    outcome: list[Any] = [None, None]
+
+    async def run() -> None:
+        try:
+            outcome[0] = await func(*args, **kwargs)
+        except BaseException as e:
+            outcome[1] = e
+            if isinstance(e, anyio.get_cancelled_exc_class()):
+                raise
+        finally:
+            worker.inbox.put(_WAKE_UP)
+
+    loop = job.loop
+    if isinstance(loop, asyncio.AbstractEventLoop):
+
+        def start() -> None:
+            task = loop.create_task(run())
+            _spawned.add(task)
+            task.add_done_callback(_spawned.discard)
+
+        loop.call_soon_threadsafe(start, context=context)
+    else:
+        import trio.lowlevel
+
+        def spawn() -> None:
+            trio.lowlevel.spawn_system_task(run, context=context)
+
+        anyio.from_thread.run_sync(spawn, token=loop)
+    worker.wait_serving()
+    result, error = outcome
+    if error is not None:
+        outcome.clear()
+        try:
+            raise error
+        finally:
+            del error
+    return result  # type: ignore[no-any-return]
+
+
+__all__ = ["Lease", "SyncRunner", "WorkerPool", "call_async_blocking"]

@@ -642,3 +642,79 @@ async def test_sync_websocket_hooks_share_one_thread() -> None:
                 await anyio.sleep(0.01)
         assert await settled(app) == (0, 0)
     assert len(set(threads)) == 1
+
+
+# -- ensure_sync ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit", [1, 64])
+async def test_ensure_sync_runs_a_coroutine_from_a_sync_view_on_the_loop(limit: int) -> None:
+    app = make_app(SYNC_THREAD_LIMIT=limit)
+    seen: dict[str, list[int]] = {}
+
+    def record(rid: str, where: str) -> None:
+        seen.setdefault(rid, []).append(threading.get_ident())
+
+    async def lookup(name: str) -> str:
+        await anyio.sleep(0.001)
+        # sync code called from the coroutine runs back on the request's thread
+        await app._call(record, request.args["rid"], "nested")
+        return f"{name}-{g.rid}"
+
+    @app.before_request
+    def before() -> None:
+        g.rid = request.args["rid"]
+        record(g.rid, "before")
+
+    @app.get("/")
+    def view() -> str:
+        record(g.rid, "view")
+        return app.ensure_sync(lookup)("user")  # type: ignore[no-any-return]
+
+    async with app.test_client() as client:
+        with anyio.fail_after(20):
+            responses = await gather(client, [f"/?rid={i}" for i in range(20)])
+        assert await settled(app) == (0, 0)
+    assert [r.text for r in responses] == [f"user-{i}" for i in range(20)]
+    assert all(len(found) == 3 and len(set(found)) == 1 for found in seen.values())
+
+
+async def test_ensure_sync_returns_sync_functions_unchanged_and_reraises() -> None:
+    app = make_app()
+
+    def plain() -> None: ...
+
+    async def fails() -> None:
+        raise LookupError("nope")
+
+    assert app.ensure_sync(plain) is plain
+
+    @app.get("/")
+    def view() -> str:
+        try:
+            app.ensure_sync(fails)()
+        except LookupError as e:
+            return str(e)
+        return "no error"
+
+    async with app.test_client() as client:
+        assert (await client.get("/")).text == "nope"
+
+
+def test_ensure_sync_outside_any_loop_runs_on_a_new_one() -> None:
+    app = make_app()
+
+    async def double(n: int) -> int:
+        await anyio.sleep(0)
+        return n * 2
+
+    assert app.ensure_sync(double)(21) == 42
+
+
+async def test_ensure_sync_on_the_loop_thread_is_refused() -> None:
+    app = make_app()
+
+    async def noop() -> None: ...
+
+    with pytest.raises(RuntimeError, match="block the loop"):
+        app.ensure_sync(noop)()
