@@ -24,7 +24,7 @@ from .concurrency import Lease, SyncRunner, is_async_callable
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import is_loopback, printable, traceback_page
-from .errorhandlers import find_handler
+from .errorhandlers import find_handler, is_http_exception
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
@@ -104,8 +104,41 @@ _STEP_METHODS = (
 )
 
 
+#: Flask's public methods that the pipeline calls when an app or an extension overrides them.
+_OVERRIDABLE = (
+    *_STEP_METHODS,
+    "handle_exception",
+    "handle_user_exception",
+    "handle_http_exception",
+)
+
+
 def _call_view(view: Callable[..., Any], view_args: dict[str, Any]) -> Any:
     return view(**view_args)
+
+
+def _current_request() -> Request:
+    ctx = _cv_context.get(None)
+    request = ctx.request if ctx is not None else None
+    if request is None:
+        raise RuntimeError(
+            "Working outside of request context. Push one with"
+            " `app.test_request_context()` or run this inside a view."
+        )
+    return request
+
+
+def _current_blueprints() -> list[str]:
+    ctx = _cv_context.get(None)
+    if ctx is None:
+        return []
+    request = ctx.request if ctx.request is not None else ctx.websocket
+    return request.blueprints if request is not None else []
+
+
+def _on_loopback() -> bool:
+    ctx = _cv_context.get(None)
+    return ctx is not None and ctx.request is not None and is_loopback(ctx.request)
 
 
 class Flask(Scaffold):
@@ -173,6 +206,7 @@ class Flask(Scaffold):
         self._sync_runner: SyncRunner | None = None
         self._plans: dict[str | None, EndpointPlan] = {}
         self._steps_overridden = False
+        self._overridden: set[str] | None = None
         self._lifespan = Lifespan(self)
         self._logger: logging.Logger | None = None
 
@@ -240,15 +274,22 @@ class Flask(Scaffold):
         plan = self._plans.get(endpoint)
         if plan is None:
             if not self._plans:
-                self._steps_overridden = any(
-                    getattr(type(self), name) is not getattr(Flask, name) or name in self.__dict__
-                    for name in _STEP_METHODS
-                )
+                self._find_overrides()
             plan = self._plans[endpoint] = EndpointPlan(self, endpoint)
         return plan
 
     def _registry_changed(self) -> None:
         self._plans.clear()
+
+    def _find_overrides(self) -> set[str]:
+        """Which of Flask's public pipeline methods a subclass or an extension replaced."""
+        found = self._overridden = {
+            name
+            for name in _OVERRIDABLE
+            if getattr(type(self), name) is not getattr(Flask, name) or name in self.__dict__
+        }
+        self._steps_overridden = any(name in found for name in _STEP_METHODS)
+        return found
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """A version of ``func`` callable from sync code, as in Flask.
@@ -417,7 +458,7 @@ class Flask(Scaffold):
                 response = await self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e
-                response = await self.handle_exception(ctx, e)
+                response = await self._handle_exception(ctx, e)
             try:
                 await send_response(
                     response,
@@ -521,7 +562,7 @@ class Flask(Scaffold):
                 if rv is None:
                     rv = await self.dispatch_request(ctx)
         except Exception as e:
-            rv = await self.handle_user_exception(ctx, e)
+            rv = await self._handle_user_exception(ctx, e)
         if finished is not None:
             return finished.unwrap()
         response = await self.finalize_request(ctx, rv)
@@ -560,7 +601,7 @@ class Flask(Scaffold):
             if request.routing_exception is not None:
                 raise request.routing_exception
             if view is None:
-                rv = self.make_default_options_response(ctx)
+                rv = self.make_default_options_response()
             else:
                 rv = view(**(request.view_args or {}))
         if any(self._is_async(f) for f in ctx._after_request_functions):
@@ -629,7 +670,7 @@ class Flask(Scaffold):
         # Runtime casts cost a call each; the matched rule and its endpoint are set here.
         rule: Rule = request.url_rule  # type: ignore[assignment]
         if rule.provide_automatic_options and request.method == "OPTIONS":
-            return self.make_default_options_response(ctx)
+            return self.make_default_options_response()
         view = self.view_functions[rule.endpoint]  # type: ignore[index]
         view_args = request.view_args or {}
         if self._is_async(view):
@@ -637,9 +678,9 @@ class Flask(Scaffold):
         lease = ctx._lease or await ctx._thread_lease()
         return await lease.run(_call_view, view, view_args)
 
-    def make_default_options_response(self, ctx: RequestContext) -> Response:
+    def make_default_options_response(self) -> Response:
         """An empty response whose ``Allow`` header lists the methods of the path."""
-        request = ctx.request
+        request = _current_request()
         methods = self.url_map.allowed_methods(request.path)
         response = self.response_class()
         response.headers["Allow"] = ", ".join(sorted(methods))
@@ -651,7 +692,7 @@ class Flask(Scaffold):
         """Turn ``rv`` into a response and run the ``after_request`` functions on it."""
         response = self.make_response(rv)
         try:
-            response = await self.process_response(ctx, response)
+            response = await self._process_response(ctx, response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -671,8 +712,27 @@ class Flask(Scaffold):
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
         return coerce_response(rv, self.response_class, self.json, endpoint)
 
-    async def process_response(self, ctx: RequestContext, response: Response) -> Response:
+    def process_response(self, response: Response) -> Response:
         """Run ``after_this_request`` and ``after_request`` functions, then save the session."""
+        ctx = _cv_context.get(None)
+        if not isinstance(ctx, RequestContext):
+            raise RuntimeError("process_response() needs an active request context.")
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        for func in plan.after:
+            response = self.ensure_sync(func)(response)
+        interface = self.session_interface
+        session = ctx._session
+        if session is None and session_needs_refresh(self, ctx.request):
+            session = ctx.session
+        if session is not None and interface is not None and not interface.is_null_session(session):
+            self.ensure_sync(interface.save_session)(self, session, response)
+        return response
+
+    async def _process_response(self, ctx: RequestContext, response: Response) -> Response:
+        if self._overrides("process_response"):
+            return await self._on_thread(ctx, self.process_response, response)
         plan = ctx._plan or self._plan_for(ctx.request.url_rule)
         extra = ctx._after_request_functions
         if extra or plan.after:
@@ -699,6 +759,10 @@ class Flask(Scaffold):
         return response
 
     # -- errors ---------------------------------------------------------------
+    #
+    # The public methods keep Flask's sync signatures, for code that calls or overrides
+    # them (extensions do both); they work in a request's sync code. The pipeline uses
+    # the private async forms, which defer to an override on the request's thread.
 
     def trap_http_exception(self, e: Exception) -> bool:
         """Whether an HTTP exception should propagate like an unhandled one (debugging aid)."""
@@ -711,22 +775,85 @@ class Flask(Scaffold):
             return isinstance(e, BadRequest)
         return False
 
-    async def handle_http_exception(self, ctx: RequestContext, e: HTTPException) -> Any:
-        """Find and call the handler for an HTTP error; without one the error is the response."""
+    def handle_http_exception(self, e: HTTPException) -> Any:
+        """Call the handler registered for an HTTP error; without one the error is the response."""
         if e.code is None or isinstance(e, RequestRedirect):
             return e
-        request = ctx.request
-        handler = find_handler(self.error_handler_spec, e, request.blueprints)
+        handler = find_handler(self.error_handler_spec, e, _current_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def handle_user_exception(self, e: Exception) -> Any:
+        """Handle an error from routing, hooks or the view; re-raise it if nothing handles it."""
+        if is_http_exception(e) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)  # type: ignore[arg-type]
+        handler = find_handler(self.error_handler_spec, e, _current_blueprints())
+        if handler is None:
+            try:
+                raise e
+            finally:
+                del e
+        return self.ensure_sync(handler)(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
+        if self.propagate_exceptions:
+            try:
+                raise e
+            finally:
+                del e
+        self.log_exception((type(e), e, e.__traceback__))
+        server_error = InternalServerError(original_exception=e)
+        handler = find_handler(self.error_handler_spec, server_error, _current_blueprints())
+        rv: Any = server_error
+        if handler is not None:
+            rv = self.ensure_sync(handler)(server_error)
+        elif self.debug and _on_loopback():
+            rv = self.response_class(traceback_page(e), status=500)
+        response = self.make_response(rv)
+        try:
+            return self.process_response(response)
+        except Exception:
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+            return response
+
+    def log_exception(
+        self, exc_info: tuple[type[BaseException], BaseException, TracebackType | None]
+    ) -> None:
+        """Log an unhandled exception with the request path and method."""
+        ctx = _cv_context.get(None)
+        request = ctx.request if ctx is not None else None
+        if request is None:
+            self.logger.error("Exception", exc_info=exc_info)
+            return
+        self.logger.error(
+            "Exception on %s [%s]", printable(request.path), request.method, exc_info=exc_info
+        )
+
+    def _overrides(self, name: str) -> bool:
+        return name in (self._overridden or self._find_overrides())
+
+    async def _on_thread(self, ctx: AppContext, func: Callable[..., T], *args: Any) -> T:
+        lease = ctx._lease or await ctx._thread_lease()
+        return await lease.run(func, *args)
+
+    async def _handle_http_exception(self, ctx: RequestContext, e: HTTPException) -> Any:
+        if self._overrides("handle_http_exception"):
+            return await self._on_thread(ctx, self.handle_http_exception, e)
+        if e.code is None or isinstance(e, RequestRedirect):
+            return e
+        handler = find_handler(self.error_handler_spec, e, ctx.request.blueprints)
         if handler is None:
             return e
         return await self._call(handler, e)
 
-    async def handle_user_exception(self, ctx: RequestContext, e: Exception) -> Any:
-        """Handle an error from routing, hooks or the view; re-raise it if nothing handles it."""
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return await self.handle_http_exception(ctx, e)
-        request = ctx.request
-        handler = find_handler(self.error_handler_spec, e, request.blueprints)
+    async def _handle_user_exception(self, ctx: RequestContext, e: Exception) -> Any:
+        if self._overrides("handle_user_exception"):
+            return await self._on_thread(ctx, self.handle_user_exception, e)
+        if is_http_exception(e) and not self.trap_http_exception(e):
+            return await self._handle_http_exception(ctx, e)  # type: ignore[arg-type]
+        handler = find_handler(self.error_handler_spec, e, ctx.request.blueprints)
         if handler is None:
             try:
                 raise e
@@ -734,14 +861,15 @@ class Flask(Scaffold):
                 del e  # this frame is in e's traceback: keeping e would make a cycle
         return await self._call(handler, e)
 
-    async def handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
-        """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
+    async def _handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
+        if self._overrides("handle_exception"):
+            return self.make_response(await self._on_thread(ctx, self.handle_exception, e))
         if self.propagate_exceptions:
             try:
                 raise e
             finally:
-                del e  # as in handle_user_exception
-        self.log_exception(ctx, (type(e), e, e.__traceback__))
+                del e  # as in _handle_user_exception
+        self.log_exception((type(e), e, e.__traceback__))
         server_error = InternalServerError(original_exception=e)
         request = ctx.request
         handler = find_handler(self.error_handler_spec, server_error, request.blueprints)
@@ -751,17 +879,6 @@ class Flask(Scaffold):
         elif self.debug and is_loopback(request):
             rv = self.response_class(traceback_page(e), status=500)
         return await self.finalize_request(ctx, rv, from_error_handler=True)
-
-    def log_exception(
-        self,
-        ctx: RequestContext,
-        exc_info: tuple[type[BaseException], BaseException, TracebackType | None],
-    ) -> None:
-        """Log an unhandled exception with the request path and method."""
-        request = ctx.request
-        self.logger.error(
-            "Exception on %s [%s]", printable(request.path), request.method, exc_info=exc_info
-        )
 
     # -- teardown -------------------------------------------------------------
 
