@@ -718,3 +718,36 @@ async def test_ensure_sync_on_the_loop_thread_is_refused() -> None:
 
     with pytest.raises(RuntimeError, match="block the loop"):
         app.ensure_sync(noop)()
+
+
+async def test_a_hundred_slow_sync_views_do_not_block_async_views() -> None:
+    app = make_app()  # default limits
+    release = threading.Event()
+
+    @app.get("/slow")
+    def slow() -> str:
+        release.wait(30)
+        return "slow"
+
+    @app.get("/fast")
+    async def fast() -> str:
+        return "fast"
+
+    async with app.test_client() as client:
+        results: list[str] = []
+
+        async def slow_request() -> None:
+            results.append((await client.get("/slow")).text)
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                for _ in range(100):
+                    tg.start_soon(slow_request)
+                with anyio.fail_after(10):
+                    while leases(app)[1] < app.config["SYNC_THREAD_LIMIT"]:
+                        await anyio.sleep(0.01)
+                with anyio.fail_after(1):
+                    assert (await client.get("/fast")).text == "fast"
+                release.set()
+        assert results == ["slow"] * 100
+        assert await settled(app) == (0, 0)
