@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from .hookchain import clear_endpoint_hooks
 from .scaffold import F, Scaffold, endpoint_from_view_func, setupmethod
 
 if TYPE_CHECKING:
@@ -261,7 +260,7 @@ class Blueprint(Scaffold):
         self._register_commands(app, name, options)
         for child, child_options in self._blueprints:
             child.register(app, self._child_options(state, name, child, child_options))
-        clear_endpoint_hooks(app)
+        app._registry_changed()
 
     def _static_rule_path(self) -> str:
         path = self.static_url_path

@@ -28,6 +28,8 @@ from .signals import (
 
 if TYPE_CHECKING:
     from .app import Flask
+    from .leases import Lease
+    from .plans import EndpointPlan
     from .sessions import SessionMixin
     from .websockets import Websocket
     from .wrappers import Request, Response
@@ -84,6 +86,10 @@ class AppContext:
 
     request: Request | None = None
     websocket: Websocket | None = None
+    #: The thread leased to this context's sync code, from its first sync call to its end.
+    _lease: Lease | None = None
+    #: The hooks of the matched endpoint (set by the pipeline).
+    _plan: EndpointPlan | None = None
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -119,6 +125,31 @@ class AppContext:
     def session(self, value: SessionMixin | None) -> None:
         self._session = value
 
+    @property
+    def _as_app_ctx(self) -> AppContext:
+        return self
+
+    @property
+    def _as_request_ctx(self) -> AppContext | None:
+        return self if self.request is not None else None
+
+    async def _thread_lease(self) -> Lease:
+        """The thread this context's sync code runs on, leased on first use."""
+        lease = self._lease
+        if lease is None:
+            lease = await self.app._sync.lease()
+            if self._lease is not None:  # another task of this context leased one meanwhile
+                lease.release()
+                return self._lease
+            self._lease = lease
+        return lease
+
+    def _end_lease(self) -> None:
+        lease = self._lease
+        if lease is not None:
+            self._lease = None
+            lease.release()
+
     def push(self) -> None:
         """Make this the active context for the current task or thread."""
         self._tokens.append(_cv_context.set(self))
@@ -131,6 +162,8 @@ class AppContext:
             if len(self._tokens) == 1:
                 self._teardown_sync(exc)
         finally:
+            if len(self._tokens) == 1:
+                self._end_lease()
             self._reset()
         if appcontext_popped.receivers:
             notify_sync(appcontext_popped, self.app)
@@ -141,6 +174,8 @@ class AppContext:
             if len(self._tokens) == 1:
                 await self._teardown(exc)
         finally:
+            if len(self._tokens) == 1:
+                self._end_lease()
             self._reset()
         if appcontext_popped.receivers:
             await notify(appcontext_popped, self.app)
@@ -218,10 +253,7 @@ class RequestContext(AppContext):
         self._after_request_functions: list[Callable[[Response], Any]] = []
 
     async def _teardown(self, exc: BaseException | None) -> None:
-        try:
-            await self.app.do_teardown_request(self, exc)
-        finally:
-            await self.app.do_teardown_appcontext(self, exc)
+        await self.app.teardown_request_context(self, exc)
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session, for use in another task."""
@@ -294,11 +326,15 @@ def copy_current_request_context(f: F) -> F:
 
         @functools.wraps(f)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            token = _cv_context.set(copied)
+            # A context of its own per call, so the thread its sync calls lease is given
+            # back when the call ends.
+            run_ctx = copied.copy()
+            token = _cv_context.set(run_ctx)
             try:
                 return await f(*args, **kwargs)
             finally:
                 _cv_context.reset(token)
+                run_ctx._end_lease()
 
         return cast(F, async_wrapper)
 

@@ -23,8 +23,7 @@ def setupmethod(f: F) -> F:
     """Mark a method that sets the object up: it first calls ``_check_setup_finished``.
 
     A blueprint refuses setup once it is registered (the change would not reach
-    the apps it is registered on); an application rebuilds what it derived from
-    its registries.
+    the apps it is registered on).
     """
     name = f.__name__
 
@@ -78,6 +77,9 @@ class Scaffold:
         self.url_default_functions: HookRegistry = defaultdict(list)
         self.before_websocket_funcs: HookRegistry = defaultdict(list)
         self.after_websocket_funcs: HookRegistry = defaultdict(list)
+
+    def _registry_changed(self) -> None:
+        """Called when a hook is registered; the app forgets the hook plans built so far."""
 
     def _check_setup_finished(self, f_name: str) -> None:
         """Called by every setup method before it changes anything; subclasses decide."""
@@ -174,30 +176,35 @@ class Scaffold:
     def before_request(self, f: F) -> F:
         """Run ``f`` before each request; a non-None return value becomes the response."""
         self.before_request_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     @setupmethod
     def after_request(self, f: F) -> F:
         """Run ``f(response)`` after each request; it returns the response to send."""
         self.after_request_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     @setupmethod
     def teardown_request(self, f: F) -> F:
         """Run ``f(error)`` when the request ends, even after an unhandled exception."""
         self.teardown_request_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     @setupmethod
     def before_websocket(self, f: F) -> F:
         """Run ``f`` before each websocket view, with the websocket context pushed."""
         self.before_websocket_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     @setupmethod
     def after_websocket(self, f: F) -> F:
         """Run ``f(response)`` after each websocket view; ``response`` is None once accepted."""
         self.after_websocket_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     @setupmethod
@@ -210,6 +217,7 @@ class Scaffold:
     def url_value_preprocessor(self, f: F) -> F:
         """Run ``f(endpoint, values)`` before ``before_request`` hooks; it may edit ``values``."""
         self.url_value_preprocessors[None].append(f)
+        self._registry_changed()
         return f
 
     @setupmethod

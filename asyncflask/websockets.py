@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from .ctx import WebsocketContext
 from .exceptions import HTTPException, NotFound, WebSocketDisconnect
 from .globals import _cv_context
@@ -168,14 +170,23 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
         raise
     finally:
         try:
-            try:
-                if websocket_tearing_down.receivers:
-                    await notify(websocket_tearing_down, app, exc=error)
-            finally:
-                await ctx._teardown(error)
+            if error is not None and isinstance(error, anyio.get_cancelled_exc_class()):
+                with anyio.CancelScope(shield=True):
+                    await _teardown(app, ctx, error)
+            else:
+                await _teardown(app, ctx, error)
         finally:
+            ctx._end_lease()
             _cv_context.reset(token)
             ctx._release()
+
+
+async def _teardown(app: Flask, ctx: WebsocketContext, error: BaseException | None) -> None:
+    try:
+        if websocket_tearing_down.receivers:
+            await notify(websocket_tearing_down, app, exc=error)
+    finally:
+        await ctx._teardown(error)
 
 
 async def _dispatch(app: Flask, ws: Websocket) -> Response | None:

@@ -11,7 +11,6 @@ from asyncflask import Blueprint, Flask, abort, g, request, url_for
 from asyncflask.blueprints import BlueprintSetupState
 from asyncflask.exceptions import WebSocketDisconnect
 from asyncflask.globals import websocket
-from asyncflask.hookchain import endpoint_hooks
 from asyncflask.scaffold import Scaffold
 
 pytestmark = pytest.mark.anyio
@@ -469,10 +468,7 @@ def test_context_processors_land_in_flask_shaped_registries(app: Flask) -> None:
 
     app.register_blueprint(bp)
     assert app.template_context_processors["bp"] == [local]
-    assert everywhere in app.template_context_processors[None]
-    hooks = endpoint_hooks(app, "bp.view")
-    assert hooks.context_processors[-1] is local
-    assert endpoint_hooks(app, "index").context_processors == (everywhere,)
+    assert app.template_context_processors[None] == [everywhere]
 
 
 # -- record / record_once ---------------------------------------------------------------
@@ -927,3 +923,21 @@ def test_blueprint_without_commands_adds_no_group(app: Flask) -> None:
     app.cli = click.Group("app")  # type: ignore[attr-defined]
     app.register_blueprint(Blueprint("quiet", __name__))
     assert app.cli.commands == {}  # type: ignore[attr-defined]
+
+
+async def test_blueprint_registered_after_a_request_takes_effect(app: Flask) -> None:
+    @app.route("/")
+    def index() -> str:
+        return "index"
+
+    client = app.test_client()
+    assert (await client.get("/")).text == "index"
+    late = Blueprint("late", __name__)
+
+    @late.after_app_request
+    def stamp(response: Any) -> Any:
+        response.headers["X-Late"] = "yes"
+        return response
+
+    app.register_blueprint(late)
+    assert (await client.get("/")).headers["X-Late"] == "yes"
