@@ -35,7 +35,8 @@ async def test_routes_get_the_prefix_and_the_dotted_endpoint(app: Flask) -> None
     assert (await client.get("/admin/")).text == "admin.index admin ['admin']"
     assert (await client.get("/admin/users/7")).text == "user 7 at /admin/users/7"
     assert (await client.get("/users/7")).status_code == 404
-    assert [rule.endpoint for rule in app.url_map.iter_rules()] == ["admin.index", "admin.user"]
+    endpoints = [rule.endpoint for rule in app.url_map.iter_rules() if rule.endpoint != "static"]
+    assert endpoints == ["admin.index", "admin.user"]
 
 
 @pytest.mark.parametrize(
@@ -468,7 +469,7 @@ def test_context_processors_land_in_flask_shaped_registries(app: Flask) -> None:
 
     app.register_blueprint(bp)
     assert app.template_context_processors["bp"] == [local]
-    assert app.template_context_processors[None] == [everywhere]
+    assert app.template_context_processors[None][-1] is everywhere
 
 
 # -- record / record_once ---------------------------------------------------------------
@@ -516,7 +517,8 @@ def test_setup_state_add_url_rule_uses_prefix_and_name(app: Flask) -> None:
 
     app.register_blueprint(bp)
     rules = {rule.endpoint: rule.rule for rule in app.url_map.iter_rules()}
-    assert rules == {"api.health": "/api/health"}
+    assert rules["api.health"] == "/api/health"
+    assert "health" not in rules
 
 
 # -- nesting ----------------------------------------------------------------------------
