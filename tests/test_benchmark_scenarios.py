@@ -356,3 +356,12 @@ def test_template_page_escapes_and_loops() -> None:
     assert page.count(b"<tr class=") == 100
     assert b"User 3 &lt;3&gt; &amp; co" in page and b"user3@example.com" in page
     assert b"<title>Benchmark &amp; friends</title>" in page
+
+
+def test_weblayer_stall_measures_both_ways_of_rendering() -> None:
+    from benchmarks.weblayer import measure_stall
+
+    results = measure_stall(200)
+    assert set(results) == {"render_template (on the loop)", "await render_template_async"}
+    for numbers in results.values():
+        assert numbers["render_ms"] > 0 and numbers["max_stall_ms"] >= 0
