@@ -15,7 +15,8 @@ from typing import IO, Any, Generic, TypeVar, overload
 T = TypeVar("T")
 
 #: Every setting the framework reads, with its default. ``SYNC_THREAD_LIMIT`` caps the
-#: worker threads of sync views and hooks; ``BODY_TIMEOUT`` is the time a client has to
+#: threads running sync views and hooks at once, ``SYNC_LEASE_LIMIT`` the threads leased
+#: to requests at all (see docs/threads.md); ``BODY_TIMEOUT`` is the time a client has to
 #: send a request body (408 after it); ``MAX_CONTENT_LENGTH`` defaults to 16 MiB because
 #: bodies are buffered before the view runs.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -50,6 +51,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PROVIDE_AUTOMATIC_OPTIONS": True,
     "TRUSTED_HOSTS": None,
     "SYNC_THREAD_LIMIT": 64,
+    "SYNC_LEASE_LIMIT": 1_000,
 }
 
 

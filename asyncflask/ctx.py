@@ -20,6 +20,8 @@ from .sessions import open_context_session
 
 if TYPE_CHECKING:
     from .app import Flask
+    from .leases import Lease
+    from .plans import EndpointPlan
     from .sessions import SessionMixin
     from .websockets import Websocket
     from .wrappers import Request, Response
@@ -76,6 +78,10 @@ class AppContext:
 
     request: Request | None = None
     websocket: Websocket | None = None
+    #: The thread leased to this context's sync code, from its first sync call to its end.
+    _lease: Lease | None = None
+    #: The hooks of the matched endpoint (set by the pipeline).
+    _plan: EndpointPlan | None = None
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -111,6 +117,23 @@ class AppContext:
     def session(self, value: SessionMixin | None) -> None:
         self._session = value
 
+    async def _thread_lease(self) -> Lease:
+        """The thread this context's sync code runs on, leased on first use."""
+        lease = self._lease
+        if lease is None:
+            lease = await self.app._sync.lease()
+            if self._lease is not None:  # another task of this context leased one meanwhile
+                lease.release()
+                return self._lease
+            self._lease = lease
+        return lease
+
+    def _end_lease(self) -> None:
+        lease = self._lease
+        if lease is not None:
+            self._lease = None
+            lease.release()
+
     def push(self) -> None:
         """Make this the active context for the current task or thread."""
         self._tokens.append(_cv_context.set(self))
@@ -121,6 +144,8 @@ class AppContext:
             if len(self._tokens) == 1:
                 self._teardown_sync(exc)
         finally:
+            if len(self._tokens) == 1:
+                self._end_lease()
             self._reset()
 
     async def apop(self, exc: BaseException | None = None) -> None:
@@ -129,6 +154,8 @@ class AppContext:
             if len(self._tokens) == 1:
                 await self._teardown(exc)
         finally:
+            if len(self._tokens) == 1:
+                self._end_lease()
             self._reset()
 
     def _reset(self) -> None:
@@ -198,10 +225,7 @@ class RequestContext(AppContext):
         self._after_request_functions: list[Callable[[Response], Any]] = []
 
     async def _teardown(self, exc: BaseException | None) -> None:
-        try:
-            await self.app.do_teardown_request(self, exc)
-        finally:
-            await self.app.do_teardown_appcontext(self, exc)
+        await self.app.teardown_request_context(self, exc)
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session, for use in another task."""
@@ -274,11 +298,15 @@ def copy_current_request_context(f: F) -> F:
 
         @functools.wraps(f)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            token = _cv_context.set(copied)
+            # A context of its own per call, so the thread its sync calls lease is given
+            # back when the call ends.
+            run_ctx = copied.copy()
+            token = _cv_context.set(run_ctx)
             try:
                 return await f(*args, **kwargs)
             finally:
                 _cv_context.reset(token)
+                run_ctx._end_lease()
 
         return cast(F, async_wrapper)
 

@@ -71,6 +71,9 @@ class Scaffold:
         self.before_websocket_funcs: HookRegistry = defaultdict(list)
         self.after_websocket_funcs: HookRegistry = defaultdict(list)
 
+    def _registry_changed(self) -> None:
+        """Called when a hook is registered; the app forgets the hook plans built so far."""
+
     # -- template and static folders -------------------------------------------
 
     @property
@@ -209,26 +212,31 @@ class Scaffold:
     def before_request(self, f: F) -> F:
         """Run ``f`` before each request; a non-None return value becomes the response."""
         self.before_request_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     def after_request(self, f: F) -> F:
         """Run ``f(response)`` after each request; it returns the response to send."""
         self.after_request_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     def teardown_request(self, f: F) -> F:
         """Run ``f(error)`` when the request ends, even after an unhandled exception."""
         self.teardown_request_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     def before_websocket(self, f: F) -> F:
         """Run ``f`` before each websocket view, with the websocket context pushed."""
         self.before_websocket_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     def after_websocket(self, f: F) -> F:
         """Run ``f(response)`` after each websocket view; ``response`` is None once accepted."""
         self.after_websocket_funcs[None].append(f)
+        self._registry_changed()
         return f
 
     def context_processor(self, f: F) -> F:
@@ -239,6 +247,7 @@ class Scaffold:
     def url_value_preprocessor(self, f: F) -> F:
         """Run ``f(endpoint, values)`` before ``before_request`` hooks; it may edit ``values``."""
         self.url_value_preprocessors[None].append(f)
+        self._registry_changed()
         return f
 
     def url_defaults(self, f: F) -> F:

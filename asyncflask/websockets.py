@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from .ctx import WebsocketContext
 from .exceptions import HTTPException, NotFound, WebSocketDisconnect
 from .globals import _cv_context
@@ -159,8 +161,13 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
         raise
     finally:
         try:
-            await ctx._teardown(error)
+            if error is not None and isinstance(error, anyio.get_cancelled_exc_class()):
+                with anyio.CancelScope(shield=True):
+                    await ctx._teardown(error)
+            else:
+                await ctx._teardown(error)
         finally:
+            ctx._end_lease()
             _cv_context.reset(token)
             ctx._release()
 
