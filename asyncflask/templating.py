@@ -16,6 +16,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio.lowlevel
 import anyio.to_thread
 import jinja2
 from jinja2 import BaseLoader, Template, TemplateNotFound
@@ -283,16 +284,27 @@ def _apply_context_processors(
         if awaited is not None and index in awaited:
             rv = awaited[index]
         elif app._is_async(func):
-            raise TypeError(
-                f"The context processor {func!r} is async; it can only run when the template"
-                " is rendered with `await render_template_async(...)` (or"
-                " `render_template_string_async`)."
-            )
+            if _on_event_loop():
+                raise TypeError(
+                    f"The context processor {func!r} is async, and a template rendered on"
+                    " the event loop cannot wait for it: use `await"
+                    " render_template_async(...)` (or `render_template_string_async`)."
+                )
+            # From a sync view's thread, as in Flask: the coroutine runs on the loop.
+            rv = app.ensure_sync(func)()
         else:
             rv = func()
         if rv:
             context.update(rv)
     context.update(original)
+
+
+def _on_event_loop() -> bool:
+    try:
+        anyio.lowlevel.current_token()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def _await_async_processors(app: Flask) -> dict[int, Any]:

@@ -229,7 +229,14 @@ async def test_async_context_processor_with_render_template_async(tapp: Flask) -
     async def index() -> str:
         return await render_template_string_async("{{ user }} {{ later }}")
 
-    assert (await tapp.test_client().get("/")).text == "async-ada sync"
+    @tapp.get("/sync")
+    def sync_view() -> str:
+        return render_template_string("{{ user }} {{ later }} from a thread")
+
+    client = tapp.test_client()
+    assert (await client.get("/")).text == "async-ada sync"
+    # A sync view's thread waits for the coroutine on the loop, as ensure_sync does in Flask.
+    assert (await client.get("/sync")).text == "async-ada sync from a thread"
     async with tapp.app_context():
         with pytest.raises(TypeError, match="render_template_async"):
             render_template_string("{{ user }}")
