@@ -33,7 +33,9 @@ if TYPE_CHECKING:
     from .wrappers import Request, Response
 
 #: Bytes read from a file per chunk: one chunk per client is what a download holds in memory.
-CHUNK_SIZE = 64 * 1024
+#: Against 64 KiB, half the thread hops made a 1 MiB file 30-40% cheaper in-process and 20
+#: downloads of 100 MiB faster, for 8 MiB more memory between them (benchmarks/weblayer.py).
+CHUNK_SIZE = 128 * 1024
 
 # What a 304 keeps of the headers a 200 would have had (RFC 9110 section 15.4.5).
 _NOT_MODIFIED_HEADERS = (
