@@ -3,21 +3,20 @@
 Every app has one sync Jinja environment, ``app.jinja_env``, created on first use.
 ``render_template`` renders where it is called: in a sync view that is the view's
 worker thread, in an async view the event loop (fine for ordinary pages).
-``await render_template_async(...)`` renders a large page in a worker thread
-instead, so the loop keeps serving other requests meanwhile.
+``await render_template_async(...)`` renders a large page on the request's worker
+thread instead, so the loop keeps serving other requests meanwhile.
 """
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import importlib
 import os
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.lowlevel
-import anyio.to_thread
 import jinja2
 from jinja2 import BaseLoader, Template, TemplateNotFound
 
@@ -33,6 +32,12 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 TemplateNames = str | Template | list[str | Template]
+
+#: A streamed template sends what it rendered once it has this many characters...
+_STREAM_BATCH_CHARS = 8192
+#: ...or once the oldest of it waited this long (measured: 910 pieces of a 100-row page
+#: sent one by one took 75 ms, 65 times the page's rendering).
+_STREAM_BATCH_SECONDS = 0.005
 
 #: Template names whose output is HTML or XML, and therefore autoescaped.
 _AUTOESCAPE_EXTENSIONS = (".html", ".htm", ".xml", ".xhtml", ".svg")
@@ -372,7 +377,23 @@ def _stream(app: Flask, template: Template, context: dict[str, Any]) -> Iterator
     _prepare(app, template, context)
 
     def generate() -> Iterator[str]:
-        yield from template.generate(context)
+        # Jinja yields every piece of text on its own, hundreds per page, and each chunk of
+        # a streamed body costs a hop to the request's thread: pieces go out together, once
+        # they add up to _STREAM_BATCH_CHARS or the first of them is _STREAM_BATCH_SECONDS old.
+        batch: list[str] = []
+        size = 0
+        started = 0.0
+        for piece in template.generate(context):
+            if not batch:
+                started = time.monotonic()
+            batch.append(piece)
+            size += len(piece)
+            if size >= _STREAM_BATCH_CHARS or time.monotonic() - started >= _STREAM_BATCH_SECONDS:
+                yield "".join(batch)
+                batch.clear()
+                size = 0
+        if batch:
+            yield "".join(batch)
         _rendered(app, template, context)
 
     rv: Iterator[str] = stream_with_context(generate())
@@ -415,25 +436,28 @@ def stream_template_string(source: str, **context: Any) -> Iterator[str]:
     return _stream(app, template, context)
 
 
+def _render_loaded(
+    app: Flask, load: Callable[[], Template], context: dict[str, Any], awaited: dict[int, Any]
+) -> str:
+    template = load()
+    _apply_context_processors(app, context, awaited)
+    _prepare(app, template, context)
+    rv = template.render(context)
+    _rendered(app, template, context)
+    return rv
+
+
 async def _render_off_loop(
     app: Flask, load: Callable[[], Template], context: dict[str, Any]
 ) -> str:
     awaited = await _await_async_processors(app)
-
-    def work() -> str:
-        template = load()
-        _apply_context_processors(app, context, awaited)
-        _prepare(app, template, context)
-        rv = template.render(context)
-        _rendered(app, template, context)
-        return rv
-
-    # A copy of the context so the worker thread sees this request's request, session and g.
-    return await anyio.to_thread.run_sync(contextvars.copy_context().run, work)
+    # On the request's own thread (a request's sync user code shares one), which sees this
+    # request's context variables. One function for every call: ``_call`` caches by callable.
+    return await app._call(_render_loaded, app, load, context, awaited)
 
 
 async def render_template_async(template_name_or_list: TemplateNames, **context: Any) -> str:
-    """``render_template`` in a worker thread, so a large page does not stall the event loop.
+    """``render_template`` on the request's thread, so a large page does not stall the loop.
 
     Context processors may be ``async def`` here; they are awaited before rendering.
     """

@@ -6,7 +6,9 @@ import logging
 import os
 import sys
 import threading
+import time
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -415,17 +417,15 @@ async def test_explain_template_loading_logs_each_attempt(
 # -- streaming -------------------------------------------------------------------------------
 
 
-async def test_stream_template_yields_pieces_with_the_request_usable(tapp: Flask) -> None:
+async def test_stream_template_streams_with_the_request_usable(tapp: Flask) -> None:
     @tapp.get("/")
     def index() -> Any:
-        g.mark = "g-ok"
-        return stream_template("page.html", title="T", rows=range(50))
+        return stream_template("page.html", title="T", rows=range(5000))
 
     @tapp.get("/s")
     async def from_string() -> Any:
-        return stream_template_string(
-            "{{ request.path }}{% for i in n %}[{{ g.x }}]{% endfor %}", n=range(3)
-        )
+        source = "{{ request.path }}{% for i in n %}[{{ g.x }}]{% endfor %}"
+        return stream_template_string(source, n=range(3))
 
     @tapp.before_request
     def set_g() -> None:
@@ -434,11 +434,33 @@ async def test_stream_template_yields_pieces_with_the_request_usable(tapp: Flask
     client = tapp.test_client()
     async with client.stream("GET", "/") as r:
         chunks = [chunk async for chunk in r.iter_bytes()]
-    assert len(chunks) > 10
+    # About 70 KiB of page: several chunks of up to 8 KiB, not one per Jinja piece.
+    assert 5 < len(chunks) < 100
     body = b"".join(chunks).decode()
     assert body.startswith("<title>T</title><main><li>0</li>")
-    assert body.endswith("<li>49</li></main>")
+    assert body.endswith("<li>4999</li></main>")
     assert (await client.get("/s")).text == "/s[gx][gx][gx]"
+
+
+async def test_stream_template_sends_what_is_rendered_before_a_slow_item(tapp: Flask) -> None:
+    def slow_rows() -> Iterator[int]:
+        for n in range(3):
+            time.sleep(0.05)
+            yield n
+
+    @tapp.get("/")
+    def index() -> Any:
+        return stream_template("page.html", title="slow", rows=slow_rows())
+
+    arrivals: list[tuple[float, bytes]] = []
+    async with tapp.test_client().stream("GET", "/") as r:
+        start = time.monotonic()
+        async for chunk in r.iter_bytes():
+            arrivals.append((time.monotonic() - start, chunk))
+    # Each row went out as it was rendered, not all at the end.
+    assert len(arrivals) >= 3
+    assert arrivals[-1][0] - arrivals[0][0] >= 0.08
+    assert b"".join(c for _, c in arrivals).decode().endswith("<li>2</li></main>")
 
 
 # -- off the event loop ----------------------------------------------------------------------
@@ -588,3 +610,20 @@ async def test_session_is_not_opened_by_a_template_that_does_not_read_it(tapp: F
     assert r.text == "Hello x!"
     assert "Cookie" not in r.headers.get("Vary", "")
     _ = session  # the proxy stays importable for templates
+
+
+async def test_render_template_async_uses_the_requests_own_thread(tapp: Flask) -> None:
+    @tapp.before_request
+    def remember_thread() -> None:
+        g.hook_thread = threading.get_ident()
+
+    @tapp.template_global()
+    def same_thread() -> bool:
+        return bool(g.hook_thread == threading.get_ident())
+
+    @tapp.get("/")
+    async def index() -> str:
+        return await render_template_string_async("{{ same_thread() }}")
+
+    client = tapp.test_client()
+    assert [(await client.get("/")).text for _ in range(3)] == ["True"] * 3
