@@ -117,6 +117,14 @@ class AppContext:
     def session(self, value: SessionMixin | None) -> None:
         self._session = value
 
+    @property
+    def _as_app_ctx(self) -> AppContext:
+        return self
+
+    @property
+    def _as_request_ctx(self) -> AppContext | None:
+        return self if self.request is not None else None
+
     async def _thread_lease(self) -> Lease:
         """The thread this context's sync code runs on, leased on first use."""
         lease = self._lease
