@@ -18,6 +18,16 @@ from .flashing import flash, get_flashed_messages
 from .globals import current_app, g, request, session, websocket
 from .helpers import make_response, redirect, stream_with_context, url_for
 from .json import jsonify
+from .sendfile import send_file, send_from_directory
+from .templating import (
+    get_template_attribute,
+    render_template,
+    render_template_async,
+    render_template_string,
+    render_template_string_async,
+    stream_template,
+    stream_template_string,
+)
 from .wrappers import Request, Response
 
 __version__ = "0.1.0"
@@ -34,13 +44,22 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
+    "get_template_attribute",
     "has_app_context",
     "has_request_context",
     "jsonify",
     "make_response",
     "redirect",
+    "render_template",
+    "render_template_async",
+    "render_template_string",
+    "render_template_string_async",
     "request",
+    "send_file",
+    "send_from_directory",
     "session",
+    "stream_template",
+    "stream_template_string",
     "stream_with_context",
     "url_for",
     "websocket",
