@@ -20,6 +20,7 @@ from .flashing import flash, get_flashed_messages
 from .globals import current_app, g, request, session, websocket
 from .helpers import make_response, redirect, stream_with_context, url_for
 from .json import jsonify
+from .sendfile import send_file, send_from_directory
 from .signals import (
     appcontext_popped,
     appcontext_pushed,
@@ -31,6 +32,15 @@ from .signals import (
     request_started,
     request_tearing_down,
     template_rendered,
+)
+from .templating import (
+    get_template_attribute,
+    render_template,
+    render_template_async,
+    render_template_string,
+    render_template_string_async,
+    stream_template,
+    stream_template_string,
 )
 from .wrappers import Request, Response
 
@@ -54,6 +64,7 @@ __all__ = [
     "flash",
     "g",
     "get_flashed_messages",
+    "get_template_attribute",
     "got_request_exception",
     "has_app_context",
     "has_request_context",
@@ -61,11 +72,19 @@ __all__ = [
     "make_response",
     "message_flashed",
     "redirect",
+    "render_template",
+    "render_template_async",
+    "render_template_string",
+    "render_template_string_async",
     "request",
     "request_finished",
     "request_started",
     "request_tearing_down",
+    "send_file",
+    "send_from_directory",
     "session",
+    "stream_template",
+    "stream_template_string",
     "stream_with_context",
     "template_rendered",
     "url_for",

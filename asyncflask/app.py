@@ -31,6 +31,7 @@ from .exceptions import (
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
+    NotFound,
     RequestRedirect,
 )
 from .globals import _cv_context
@@ -61,6 +62,7 @@ from .signals import (
     request_started,
     request_tearing_down,
 )
+from .templating import TemplatingMixin, _default_template_ctx_processor
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
 from .wrappers import Request, Response
@@ -154,7 +156,7 @@ def _on_loopback() -> bool:
     return ctx is not None and ctx.request is not None and is_loopback(ctx.request)
 
 
-class Flask(Scaffold):
+class Flask(TemplatingMixin, Scaffold):
     """An ASGI application with Flask's API.
 
     ``app = Flask(__name__)``, decorate views with ``@app.route(...)``, and serve
@@ -235,6 +237,26 @@ class Flask(Scaffold):
         self._overridden: set[str] | None = None
         self._lifespan = Lifespan(self)
         self._logger: logging.Logger | None = None
+        self.template_context_processors[None].append(_default_template_ctx_processor)
+        self.static_host = static_host
+        if self.has_static_folder:
+            self._add_static_route(static_host, host_matching)
+
+    def _add_static_route(self, static_host: str | None, host_matching: bool) -> None:
+        if bool(static_host) != host_matching:
+            raise ValueError(
+                "Invalid static_host/host_matching combination: 'static_host' is required"
+                " with host_matching=True, and only allowed with it."
+            )
+        view = self.send_static_file if static_host is None else self._send_static_file_on_host
+        self.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", view)
+
+    def _send_static_file_on_host(self, filename: str) -> Response:
+        from .globals import request
+
+        if request.host != self.static_host:
+            raise NotFound()
+        return self.send_static_file(filename)
 
     # -- identity -------------------------------------------------------------
 

@@ -37,7 +37,7 @@ _WERKZEUG = {
     "werkzeug.datastructures": ("asyncflask.datastructures",),
     "werkzeug.exceptions": ("asyncflask.exceptions",),
     "werkzeug.routing": ("asyncflask.routing",),
-    "werkzeug.utils": ("asyncflask.utils", "asyncflask.helpers", "asyncflask.config"),
+    "werkzeug.utils": ("asyncflask.utils", "asyncflask.config"),
     "werkzeug.http": ("asyncflask.http",),
     "werkzeug.security": ("asyncflask.security",),
     "werkzeug.wrappers": ("asyncflask.wrappers",),

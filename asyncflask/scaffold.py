@@ -1,4 +1,5 @@
-"""What applications and blueprints share: route decorators and hook registries."""
+"""What applications and blueprints share: route decorators, hook registries, and their
+template and static folders."""
 
 from __future__ import annotations
 
@@ -8,9 +9,16 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from typing import IO, Any, TypeVar, cast
+from datetime import timedelta
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from .errorhandlers import ErrorHandlerSpec, register_handler
+from .globals import current_app
+
+if TYPE_CHECKING:
+    from jinja2 import FileSystemLoader
+
+    from .wrappers import Response
 
 F = TypeVar("F", bound=Callable[..., Any])
 T_route = TypeVar("T_route", bound=Callable[..., Any])
@@ -98,6 +106,69 @@ class Scaffold:
         if mode == "rb":
             return open(path, mode)
         return open(path, mode, encoding=encoding)
+
+    # -- template and static folders -------------------------------------------
+
+    @property
+    def static_folder(self) -> str | None:
+        """The absolute path of the static folder (``static_folder`` joined to ``root_path``)."""
+        folder = self._static_folder
+        return os.path.join(self.root_path, folder) if folder is not None else None
+
+    @static_folder.setter
+    def static_folder(self, value: str | os.PathLike[str] | None) -> None:
+        self._static_folder = os.fspath(value).rstrip("\\/") if value is not None else None
+
+    @property
+    def has_static_folder(self) -> bool:
+        """Whether a static folder is configured (it need not exist)."""
+        return self._static_folder is not None
+
+    @property
+    def static_url_path(self) -> str | None:
+        """The URL prefix of the static route: by default ``/`` plus the folder's name."""
+        if self._static_url_path is not None:
+            return self._static_url_path
+        folder = self.static_folder
+        if folder is not None:
+            return f"/{os.path.basename(folder)}".rstrip("/")
+        return None
+
+    @static_url_path.setter
+    def static_url_path(self, value: str | None) -> None:
+        self._static_url_path = value.rstrip("/") if value is not None else None
+
+    @functools.cached_property
+    def jinja_loader(self) -> FileSystemLoader | None:
+        """A loader for ``template_folder`` (below ``root_path``), or None without one."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """The ``max_age`` static files are sent with: ``SEND_FILE_MAX_AGE_DEFAULT``.
+
+        None (the default) lets browsers cache but revalidate each time (with the ETag
+        and Last-Modified headers). Override it to choose per file.
+        """
+        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if value is None:
+            return None
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return int(value)
+
+    def send_static_file(self, filename: str) -> Response:
+        """Send ``filename`` from the static folder; the ``static`` route's view."""
+        folder = self.static_folder
+        if folder is None:
+            raise RuntimeError("'static_folder' must be set to serve static files.")
+        from .sendfile import send_from_directory
+
+        max_age = self.get_send_file_max_age(filename)
+        return send_from_directory(folder, filename, max_age=max_age)
 
     # -- routes ---------------------------------------------------------------
 

@@ -291,7 +291,8 @@ class Response:
         """The body as bytes (or text); a sync stream is read and kept, an async one cannot be."""
         if self._data is None:
             stream = self._stream
-            if hasattr(stream, "__aiter__"):
+            # A body that iterates both ways (a file's) is read in this thread.
+            if hasattr(stream, "__aiter__") and not hasattr(stream, "__iter__"):
                 raise RuntimeError(
                     "This response streams from an async iterable; its body cannot be read"
                     " synchronously. Iterate it with `async for` instead."
