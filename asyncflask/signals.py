@@ -14,10 +14,12 @@ Nothing is sent, and nothing paid, for a signal nobody listens to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from blinker import Namespace, Signal
+
+from .concurrency import is_async_callable
 
 if TYPE_CHECKING:
     from .app import Flask
@@ -54,26 +56,34 @@ websocket_tearing_down = _signals.signal("websocket-tearing-down")
 got_websocket_exception = _signals.signal("got-websocket-exception")
 
 
-def _deliver(receiver: Callable[..., Any], sender: Any, kwargs: dict[str, Any]) -> Any:
+def _deliver(
+    receivers: tuple[Callable[..., Any], ...], sender: Any, kwargs: dict[str, Any]
+) -> None:
     # Module level, so the app's sync/async cache sees one callable, not one per send.
-    return receiver(sender, **kwargs)
+    for receiver in receivers:
+        receiver(sender, **kwargs)
 
 
 async def notify(signal: Signal, app: Flask, **kwargs: Any) -> None:
     """Send ``signal`` from async framework code: await async receivers, run sync ones as hooks.
 
-    Callers guard with ``if signal.receivers:`` so an unused signal costs one check.
+    Consecutive sync receivers run in one hop to the request's thread. Callers guard
+    with ``if signal.receivers:`` so an unused signal costs one check.
     """
-
-    def through_app(
-        receiver: Callable[..., Any],
-    ) -> Callable[..., Coroutine[Any, Any, Any]]:
-        async def call(sender: Any, **kw: Any) -> Any:
-            return await app._call(_deliver, receiver, sender, kw)
-
-        return call
-
-    await signal.send_async(app, _sync_wrapper=through_app, **kwargs)
+    if signal.is_muted:
+        return
+    pending: list[Callable[..., Any]] = []
+    for receiver in list(signal.receivers_for(app)):
+        # Not the app's cache: it would keep weakly connected receivers alive.
+        if is_async_callable(receiver):
+            if pending:
+                await app._call(_deliver, tuple(pending), app, kwargs)
+                pending.clear()
+            await receiver(app, **kwargs)
+        else:
+            pending.append(receiver)
+    if pending:
+        await app._call(_deliver, tuple(pending), app, kwargs)
 
 
 def notify_sync(signal: Signal, app: Flask, **kwargs: Any) -> None:

@@ -160,6 +160,69 @@ async def test_sync_receivers_run_off_the_loop_with_the_request_context() -> Non
     assert seen["thread"] != loop_thread
 
 
+async def test_sync_receivers_share_the_request_thread_with_sync_views() -> None:
+    app = Flask("signals_same_thread")
+    threads: list[tuple[str, int]] = []
+
+    def first(sender: Flask, **extra: Any) -> None:
+        threads.append(("first", threading.get_ident()))
+
+    def second(sender: Flask, **extra: Any) -> None:
+        threads.append(("second", threading.get_ident()))
+
+    @app.route("/")
+    def index() -> str:
+        threads.append(("view", threading.get_ident()))
+        return "ok"
+
+    with (
+        request_started.connected_to(first, app),
+        request_started.connected_to(second, app),
+        request_finished.connected_to(first, app),
+    ):
+        assert (await app.test_client().get("/")).text == "ok"
+    assert sorted(name for name, _ in threads) == ["first", "first", "second", "view"]
+    assert len({ident for _, ident in threads}) == 1
+
+
+async def test_muted_signal_sends_nothing() -> None:
+    app = Flask("signals_muted")
+    heard: list[Any] = []
+
+    @app.route("/")
+    async def index() -> str:
+        return "ok"
+
+    with request_started.connected_to(heard.append, app), request_started.muted():
+        await app.test_client().get("/")
+    assert heard == []
+
+
+async def test_weakly_connected_receivers_are_not_kept_alive() -> None:
+    import gc
+    import weakref
+
+    app = Flask("signals_weak")
+
+    @app.route("/")
+    async def index() -> str:
+        return "ok"
+
+    def make_receiver() -> Any:
+        def receiver(sender: Flask, **extra: Any) -> None:
+            return None
+
+        return receiver
+
+    receiver = make_receiver()
+    ref = weakref.ref(receiver)
+    request_started.connect(receiver, app)
+    await app.test_client().get("/")
+    del receiver
+    gc.collect()
+    assert ref() is None
+
+
 async def test_receivers_only_hear_their_own_app() -> None:
     app = Flask("signals_mine")
     other = Flask("signals_other")
