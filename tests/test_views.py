@@ -518,3 +518,18 @@ async def test_forty_concurrent_requests_get_their_own_instances(app: Flask) -> 
         for n in range(40):
             tg.start_soon(one, n)
     assert results == {n: f"{n}/{n}" for n in range(40)}
+
+
+async def test_response_allow_lists_the_methods(app: Flask) -> None:
+    class Index(MethodView):
+        def get(self) -> str:
+            return "GET"
+
+    app.add_url_rule("/", view_func=Index.as_view("index"))
+    client = app.test_client()
+    assert (await client.options("/")).allow == {"GET", "HEAD", "OPTIONS"}
+    assert (await client.post("/")).allow == {"GET", "HEAD", "OPTIONS"}
+    response = Response()
+    assert response.allow == frozenset()
+    response.allow = ["GET", "POST"]
+    assert response.headers["Allow"] == "GET, POST"

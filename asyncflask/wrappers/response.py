@@ -213,6 +213,16 @@ class Response:
     def location(self, value: str) -> None:
         self.headers["Location"] = value
 
+    @property
+    def allow(self) -> frozenset[str]:
+        """The methods the ``Allow`` header lists (405 and automatic OPTIONS answers)."""
+        header = self.headers.get("Allow") or ""
+        return frozenset(item.strip() for item in header.split(",") if item.strip())
+
+    @allow.setter
+    def allow(self, methods: Iterable[str]) -> None:
+        self.headers["Allow"] = ", ".join(methods)
+
     def set_cookie(
         self,
         key: str,
