@@ -112,3 +112,35 @@ async def test_errors_stream_of_a_test_request() -> None:
     assert errors_stream._get_current_object() is sys.stderr  # type: ignore[attr-defined]
     with app.test_request_context(errors_stream=stream):
         assert errors_stream._get_current_object() is stream  # type: ignore[attr-defined]
+
+
+@pytest.mark.anyio
+async def test_forty_concurrent_requests_log_to_their_own_streams() -> None:
+    import anyio
+
+    app = Flask("af_logging_app")
+
+    @app.route("/<int:n>")
+    async def view(n: int) -> str:
+        await anyio.sleep(0.001)
+        app.logger.error("request %d", n)
+        return ""
+
+    @app.route("/sync/<int:n>")
+    def sync_view(n: int) -> str:
+        app.logger.error("request %d", n)
+        return ""
+
+    client = app.test_client()
+    streams = {n: io.StringIO() for n in range(40)}
+
+    async def one(n: int) -> None:
+        path = f"/{n}" if n % 2 else f"/sync/{n}"
+        await client.get(path, errors_stream=streams[n])
+
+    async with anyio.create_task_group() as tg:
+        for n in streams:
+            tg.start_soon(one, n)
+    for n, stream in streams.items():
+        assert stream.getvalue().count("ERROR in test_logging") == 1
+        assert f"request {n}\n" in stream.getvalue()
