@@ -300,8 +300,10 @@ class Blueprint(Scaffold):
         # The app's command line comes with the command-line support; without it the
         # commands have nowhere to go.
         app_cli: click.Group | None = getattr(app, "cli", None)
-        own_cli: click.Group | None = self.__dict__.get("_cli")
-        if app_cli is None or own_cli is None or not own_cli.commands:
+        if app_cli is None:
+            return
+        own_cli = self.cli
+        if not own_cli.commands:
             return
         group = options.get("cli_group", self.cli_group)
         if group is None:
