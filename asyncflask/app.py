@@ -109,6 +109,9 @@ class _Finished:
         return self.response  # type: ignore[return-value]
 
 
+#: How many callables ``_is_async`` remembers; views and hooks stay far below it.
+_ASYNC_CACHE_SIZE = 2048
+
 #: Pipeline methods that, when overridden, make a request run them one by one.
 _STEP_METHODS = (
     "preprocess_request",
@@ -298,7 +301,10 @@ class Flask(TemplatingMixin, Scaffold):
         try:
             return self._async_cache[func]
         except KeyError:
-            result = self._async_cache[func] = is_async_callable(func)
+            cache = self._async_cache
+            if len(cache) >= _ASYNC_CACHE_SIZE:
+                cache.clear()  # per-request callables (closures) must not pile up
+            result = cache[func] = is_async_callable(func)
             return result
         except TypeError:
             return is_async_callable(func)

@@ -54,11 +54,17 @@ async def send_response(
     and closed, on the request's own thread.
     """
     data = response._data
+    status = response.status_code
     start = {
         "type": "http.response.start",
-        "status": response.status_code,
+        "status": status,
         "headers": response.asgi_headers(),
     }
+    if status < 200 or status == 204 or status == 304:
+        # These never carry a body (RFC 9110); a 204 not even a Content-Length.
+        head = True
+        if status != 304:
+            start["headers"] = [(k, v) for k, v in start["headers"] if k != b"content-length"]
     if data is not None:
         await send(start)
         await send({"type": "http.response.body", "body": b"" if head else data})
