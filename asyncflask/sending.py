@@ -55,16 +55,13 @@ async def send_response(
     """
     data = response._data
     status = response.status_code
-    start = {
-        "type": "http.response.start",
-        "status": status,
-        "headers": response.asgi_headers(),
-    }
+    headers = response.asgi_headers()
     if status < 200 or status == 204 or status == 304:
         # These never carry a body (RFC 9110); a 204 not even a Content-Length.
         head = True
         if status != 304:
-            start["headers"] = [(k, v) for k, v in start["headers"] if k != b"content-length"]
+            headers = [(k, v) for k, v in headers if k != b"content-length"]
+    start = {"type": "http.response.start", "status": status, "headers": headers}
     if data is not None:
         await send(start)
         await send({"type": "http.response.body", "body": b"" if head else data})
