@@ -18,6 +18,7 @@ from .flashing import flash, get_flashed_messages
 from .globals import current_app, g, request, session, websocket
 from .helpers import make_response, redirect, stream_with_context, url_for
 from .json import jsonify
+from .sse import ServerSentEvent, sse
 from .wrappers import Request, Response
 
 __version__ = "0.1.0"
@@ -27,6 +28,7 @@ __all__ = [
     "Flask",
     "Request",
     "Response",
+    "ServerSentEvent",
     "abort",
     "after_this_request",
     "copy_current_request_context",
@@ -41,6 +43,7 @@ __all__ = [
     "redirect",
     "request",
     "session",
+    "sse",
     "stream_with_context",
     "url_for",
     "websocket",

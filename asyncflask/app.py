@@ -18,11 +18,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import anyio.to_thread
 
+from .background import BackgroundTasks
 from .coerce import coerce_response
 from .concurrency import SyncRunner, is_async_callable
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import is_loopback, printable, traceback_page
+from .draining import OpenStreams
 from .errorhandlers import find_handler
 from .exceptions import (
     BadRequest,
@@ -133,6 +135,8 @@ class Flask(Scaffold):
         self._plain_asgi = type(self).asgi_app is Flask.asgi_app
         self._sync_runner: SyncRunner | None = None
         self._lifespan = Lifespan(self)
+        self._background = BackgroundTasks(self)
+        self._realtime = OpenStreams()
         self._logger: logging.Logger | None = None
 
     # -- identity -------------------------------------------------------------
@@ -182,6 +186,15 @@ class Flask(Scaffold):
         if self._is_async(func):
             return await func(*args)  # type: ignore[no-any-return,misc]
         return await self._sync.run(func, *args)
+
+    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``func(*args, **kwargs)`` (sync or async) once the current response is sent.
+
+        It runs in a fresh application context; an exception is logged. Shutdown
+        waits ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds for running tasks, then
+        cancels them. See ``asyncflask.background`` for where the tasks run.
+        """
+        self._background.add(func, args, kwargs)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """Return ``func`` unchanged (sync callables are run in threads by the pipeline)."""
@@ -363,6 +376,8 @@ class Flask(Scaffold):
                 # (uvicorn's keep-alive timer does); let it hold an empty shell only.
                 ctx._release()
                 error = None  # its traceback holds this frame
+        if "_background_tasks" in request.__dict__:
+            await self._background.run_pending(request)
 
     # -- the request pipeline -------------------------------------------------
 

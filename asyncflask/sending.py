@@ -67,6 +67,10 @@ async def send_response(
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(_watch_disconnect, receive, tg.cancel_scope)
+                # A stream with helper tasks (an SSE source, see sse.EventStream) runs them here.
+                start_tasks = getattr(stream, "_start_tasks", None)
+                if start_tasks is not None:
+                    start_tasks(tg)
                 sent = 0
                 async for chunk in chunks:
                     if isinstance(chunk, str):
@@ -79,7 +83,7 @@ async def send_response(
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
                 tg.cancel_scope.cancel()
         except BaseExceptionGroup as group:
-            # Only the streaming task can fail here: surface its error as itself.
+            # Only the streaming task (or its source task) can fail here: surface the error.
             if len(group.exceptions) == 1:
                 raise group.exceptions[0] from None
             raise

@@ -214,21 +214,20 @@ async def test_http_only_url_is_not_a_websocket_route(app: Flask) -> None:
 
     sent = await converse(app, "/page")
     assert sent[0]["type"] == "websocket.http.response.start"
-    assert sent[0]["status"] == 404
+    assert sent[0]["status"] == 403
 
 
-async def test_unknown_path_is_rejected_with_404(echo_app: Flask) -> None:
+async def test_unknown_path_is_denied_with_403(echo_app: Flask) -> None:
     sent = await converse(echo_app, "/nowhere")
     assert kinds(sent) == ["websocket.http.response.start", "websocket.http.response.body"]
-    assert sent[0]["status"] == 404
-    assert b"Not Found" in sent[1]["body"]
+    assert sent[0]["status"] == 403
 
 
 async def test_unknown_path_is_closed_without_the_http_response_extension(
     echo_app: Flask,
 ) -> None:
     sent = await converse(echo_app, "/nowhere", http_response_extension=False)
-    assert kinds(sent) == ["websocket.close"]
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": ""}]
 
 
 async def test_websocket_route_rejects_a_methods_argument(app: Flask) -> None:
@@ -261,14 +260,16 @@ async def test_view_returning_closes_with_1000(app: Flask) -> None:
     assert sent[-1] == {"type": "websocket.close", "code": 1000, "reason": ""}
 
 
-async def test_close_before_accept_rejects_the_handshake(app: Flask) -> None:
+async def test_close_before_accept_denies_the_handshake_with_403(app: Flask) -> None:
     @app.websocket("/ws")
     async def refuse() -> None:
         await websocket.close(code=4003)
 
     sent = await converse(app, "/ws")
-    assert kinds(sent) == ["websocket.close"]
-    assert sent[0]["code"] == 4003
+    assert kinds(sent) == ["websocket.http.response.start", "websocket.http.response.body"]
+    assert sent[0]["status"] == 403
+    sent = await converse(app, "/ws", http_response_extension=False)
+    assert sent == [{"type": "websocket.close", "code": 1008, "reason": ""}]
 
 
 async def test_view_returning_without_accepting_is_403(app: Flask) -> None:
