@@ -169,7 +169,10 @@ async def _iterate_sync_source(app: Flask | None, source: Iterable[Any]) -> Asyn
         runner = app._sync
     iterator = await runner.run(iter, source)
     try:
-        async for item in runner.iterate(iterator):
+        while True:
+            item = await runner.run(next, iterator, _DEFAULT)
+            if item is _DEFAULT:
+                return
             yield item
     finally:
         close = getattr(iterator, "close", None)
