@@ -88,7 +88,7 @@ class BackgroundTasks:
 
     def _start(self, group: TaskGroup, call: Callable[..., Any]) -> None:
         self._scheduled += 1
-        self._start(group, call)
+        group.start_soon(self._run, call, group)
 
     def add(self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Schedule ``func(*args, **kwargs)``: after the current response, or now outside one."""

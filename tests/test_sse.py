@@ -142,7 +142,6 @@ def test_sse_headers_outside_a_request() -> None:
 # -- sse() responses ------------------------------------------------------------------------
 
 
-
 async def read_events(client: FlaskClient, path: str, count: int, **kwargs: Any) -> list[str]:
     """The first ``count`` non-empty lines of the stream at ``path``."""
     lines: list[str] = []
@@ -174,8 +173,7 @@ async def test_async_source_with_events_text_and_json(app: Flask, client: FlaskC
     assert r.headers["Cache-Control"] == "no-cache"
     assert r.headers["X-Accel-Buffering"] == "no"
     assert r.data == (
-        b"event: greeting\nid: 1\ndata: first\n\ndata: two\ndata: lines\n\n"
-        b'data: {"n": 3}\n\n'
+        b'event: greeting\nid: 1\ndata: first\n\ndata: two\ndata: lines\n\ndata: {"n": 3}\n\n'
     )
 
 
@@ -455,9 +453,7 @@ async def test_a_hundred_concurrent_streams(app: Flask, client: FlaskClient) -> 
 
     async def one(n: int) -> None:
         async with client.stream("GET", f"/events/{n}") as r:
-            results[n] = [
-                line async for line in r.iter_lines() if line.startswith("data:")
-            ]
+            results[n] = [line async for line in r.iter_lines() if line.startswith("data:")]
 
     with anyio.fail_after(TIMEOUT * 2):
         async with anyio.create_task_group() as tg:
