@@ -1,4 +1,4 @@
-"""``app.add_background_task``: after the response, in a fresh app context, waited for at shutdown."""
+"""``app.add_background_task``: after the response, in a fresh app context, awaited at shutdown."""
 
 from __future__ import annotations
 
@@ -424,8 +424,7 @@ async def test_forty_requests_each_with_a_task(app: Flask) -> None:
         return str(n)
 
     with anyio.fail_after(TIMEOUT):
-        async with app.test_client() as client:
-            async with anyio.create_task_group() as tg:
-                for n in range(1, 41):
-                    tg.start_soon(client.get, f"/{n}")
+        async with app.test_client() as client, anyio.create_task_group() as tg:
+            for n in range(1, 41):
+                tg.start_soon(client.get, f"/{n}")
     assert done == set(range(1, 41)) | {-n for n in range(1, 41)}

@@ -47,7 +47,8 @@ class TestWebsocket:
             error.status_code = int(message["status"])
             raise error
         # A close before the handshake completes is what servers answer with 403.
-        error = WebSocketDisconnect(int(message.get("code", 1000)), str(message.get("reason") or ""))
+        reason = str(message.get("reason") or "")
+        error = WebSocketDisconnect(int(message.get("code", 1000)), reason)
         error.status_code = 403
         raise error
 
