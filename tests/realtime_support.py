@@ -145,7 +145,8 @@ class Browser:
             "Target.attachToTarget", {"targetId": target["targetId"], "flatten": True}
         )
         page = Page(self, attached["sessionId"])
-        await page.wait_for("document.readyState === 'complete'")
+        # The tab starts on about:blank; wait for the page itself to have loaded.
+        await page.wait_for("location.href !== 'about:blank' && document.readyState === 'complete'")
         return page
 
 
