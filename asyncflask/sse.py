@@ -7,6 +7,7 @@ while the source is busy without ever interrupting it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import re
@@ -29,6 +30,7 @@ PING = b": ping\n\n"
 #: Events produced ahead of what the client has taken: a slow client holds back the source.
 _BUFFERED_EVENTS = 8
 _DEFAULT = object()
+_END = object()
 Dumps = Callable[[Any], str]
 
 
@@ -65,7 +67,7 @@ class ServerSentEvent:
         comment: str | None = None,
     ) -> None:
         if event is not None:
-            if not isinstance(event, str):
+            if type(event) is not str and not isinstance(event, str):
                 raise TypeError(f"The SSE event field must be a str, not {type(event).__name__}.")
             _check_field("event", event)
         if id is not None:
@@ -114,30 +116,40 @@ def encode_event(item: Any, dumps: Dumps = json.dumps) -> bytes:
     line of data (``\\r\\n``, ``\\r`` and ``\\n`` all end a line), each line
     ending in ``\\n``, and a blank line ends the event.
     """
+    if type(item) is str:
+        return _data_lines(item).encode() + b"\n"
     if not isinstance(item, ServerSentEvent):
         item = ServerSentEvent(item)
-    lines: list[str] = []
+    parts: list[str] = []
     if item.comment is not None:
-        lines.extend(f": {line}" for line in _LINE_BREAK.split(item.comment))
+        parts.extend(f": {line}\n" for line in _LINE_BREAK.split(item.comment))
     if item.event is not None:
-        lines.append(f"event: {item.event}")
+        parts.append(f"event: {item.event}\n")
     if item.id is not None:
-        lines.append(f"id: {item.id}")
+        parts.append(f"id: {item.id}\n")
     if item.retry is not None:
-        lines.append(f"retry: {item.retry}")
+        parts.append(f"retry: {item.retry}\n")
     data = item.data
     if data is not None:
-        if isinstance(data, (bytes, bytearray, memoryview)):
+        if type(data) is str:
+            text = data
+        elif isinstance(data, (bytes, bytearray, memoryview)):
             text = bytes(data).decode("utf-8")
         elif isinstance(data, str):
-            text = data
+            text = str(data)
         else:
             text = dumps(data)
-        lines.extend(f"data: {line}" for line in _LINE_BREAK.split(text))
-    if not lines:
+        parts.append(_data_lines(text))
+    if not parts:
         raise ValueError("An SSE event needs data, a field or a comment; this one has none.")
-    lines.append("\n")
-    return "\n".join(lines).encode()
+    parts.append("\n")
+    return "".join(parts).encode()
+
+
+def _data_lines(text: str) -> str:
+    if "\n" not in text and "\r" not in text:
+        return f"data: {text}\n"
+    return "".join(f"data: {line}\n" for line in _LINE_BREAK.split(text))
 
 
 def encode_comment(text: str) -> bytes:
@@ -185,8 +197,9 @@ class EventStream:
     """The body of an ``sse()`` response: encoded events, with keep-alive comments.
 
     While a response is sent, the source runs in a task of the sending task
-    group (see ``sending.send_response``) and ``ping`` seconds without an
-    event send a ``: ping`` comment. Iterated any other way, it yields the
+    group (see ``sending.send_response``), feeding a small bounded channel, and
+    a second task puts a ``: ping`` comment in the channel whenever ``ping``
+    seconds pass without anything sent. Iterated any other way, it yields the
     encoded events without pings.
     """
 
@@ -194,9 +207,10 @@ class EventStream:
         self.source = source
         self.ping = ping
         self._items: AsyncIterator[Any] | None = None
-        self._events: MemoryObjectReceiveStream[bytes] | None = None
-        self._stopping: anyio.CancelScope | None = None
+        self._events: MemoryObjectReceiveStream[bytes | object] | None = None
+        self._wake: MemoryObjectSendStream[bytes | object] | None = None
         self._stopped = False
+        self._last_sent = 0.0
         self._dumps: Dumps = json.dumps
         self._app: Flask | None = None
 
@@ -216,29 +230,50 @@ class EventStream:
         return items
 
     def _start_tasks(self, task_group: TaskGroup) -> None:
-        """Run the source in ``task_group``, feeding a bounded channel this stream reads."""
-        send, receive = anyio.create_memory_object_stream[bytes](_BUFFERED_EVENTS)
+        """Run the source (and the pinger) in ``task_group``, feeding the channel this reads."""
+        send, receive = anyio.create_memory_object_stream[bytes | object](_BUFFERED_EVENTS)
         self._events = receive
+        self._wake = send.clone()
+        self._last_sent = anyio.current_time()
         task_group.start_soon(self._produce, self._bind(), send)
+        if self.ping is not None:
+            task_group.start_soon(self._send_pings, self._wake.clone(), self.ping)
         if self._app is not None:
             self._app._realtime.add(self)
 
     async def _produce(
-        self, items: AsyncIterator[Any], send: MemoryObjectSendStream[bytes]
+        self, items: AsyncIterator[Any], send: MemoryObjectSendStream[bytes | object]
     ) -> None:
         async with send:
             try:
                 async for item in items:
-                    await send.send(encode_event(item, self._dumps))
+                    chunk = encode_event(item, self._dumps)
+                    try:
+                        send.send_nowait(chunk)  # skips a trip through the event loop
+                    except anyio.WouldBlock:
+                        await send.send(chunk)
+                await send.send(_END)
             finally:
                 with anyio.CancelScope(shield=True):
                     await _close(items)
 
+    async def _send_pings(self, send: MemoryObjectSendStream[bytes | object], ping: float) -> None:
+        # Sleeps until `ping` seconds after the last chunk went out; the send side only
+        # ever waits on the channel, so the source is never interrupted for a ping.
+        async with send:
+            while True:
+                await anyio.sleep(max(0.0, self._last_sent + ping - anyio.current_time()))
+                if anyio.current_time() - self._last_sent >= ping:
+                    self._last_sent = anyio.current_time()
+                    with contextlib.suppress(anyio.WouldBlock):  # full: not idle then
+                        send.send_nowait(PING)
+
     def stop(self) -> None:
-        """End the stream after the event being sent (the server is shutting down)."""
+        """End the stream after the chunk being sent (the server is shutting down)."""
         self._stopped = True
-        if self._stopping is not None:
-            self._stopping.cancel()
+        if self._wake is not None:
+            with contextlib.suppress(anyio.WouldBlock, anyio.BrokenResourceError):
+                self._wake.send_nowait(_END)
 
     def __aiter__(self) -> EventStream:
         return self
@@ -251,23 +286,38 @@ class EventStream:
             return encode_event(item, self._dumps)
         if self._stopped:
             raise StopAsyncIteration
-        with anyio.CancelScope() as self._stopping:
-            with anyio.move_on_after(math.inf if self.ping is None else self.ping):
-                try:
-                    return await events.receive()
-                except anyio.EndOfStream:
-                    raise StopAsyncIteration from None
-        self._stopping = None
-        if self._stopped:
+        try:
+            chunk = events.receive_nowait()
+        except anyio.WouldBlock:
+            chunk = await events.receive()
+        if chunk is _END or self._stopped:
             raise StopAsyncIteration
-        return PING
+        self._last_sent = anyio.current_time()
+        return self._take_ready(chunk)  # type: ignore[arg-type]
+
+    def _take_ready(self, first: bytes) -> bytes:
+        """``first`` and the events already waiting after it, as one chunk."""
+        events = self._events
+        assert events is not None
+        chunks = [first]
+        while True:
+            try:
+                chunk = events.receive_nowait()
+            except anyio.WouldBlock:
+                break
+            if chunk is _END:
+                self._stopped = True  # the next call ends the stream
+                break
+            chunks.append(chunk)  # type: ignore[arg-type]
+        return first if len(chunks) == 1 else b"".join(chunks)
 
     async def aclose(self) -> None:
         """Stop the source and close it (its ``finally`` blocks run)."""
         if self._app is not None:
             self._app._realtime.discard(self)
-        if self._events is not None:
-            self._events.close()
+        for stream in (self._events, self._wake):
+            if stream is not None:
+                stream.close()
         items = self._items
         if items is None:
             items = self._items = self._bind()

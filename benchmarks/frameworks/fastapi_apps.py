@@ -16,9 +16,11 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     filler_rules,
+    sse_event,
 )
 
 
@@ -83,6 +85,20 @@ def stream() -> FastAPI:
     return app
 
 
+def server_sent_events() -> FastAPI:
+    app = FastAPI()
+
+    async def events() -> AsyncIterator[str]:
+        for n in range(SSE_EVENT_COUNT):
+            yield sse_event(n)
+
+    @app.get("/sse")
+    async def sse_view() -> StreamingResponse:
+        return StreamingResponse(events(), media_type="text/event-stream")
+
+    return app
+
+
 def sync_view() -> FastAPI:
     app = FastAPI()
 
@@ -135,6 +151,7 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "session": session_counter,
     "multipart": upload,

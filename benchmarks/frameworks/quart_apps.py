@@ -15,9 +15,11 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     filler_rules,
+    sse_event,
 )
 
 
@@ -83,6 +85,21 @@ def stream() -> Quart:
     return app
 
 
+def server_sent_events() -> Quart:
+    app = Quart(__name__)
+
+    @app.route("/sse")
+    async def sse_view() -> ResponseReturnValue:
+        async def events() -> AsyncIterator[bytes]:
+            for n in range(SSE_EVENT_COUNT):
+                yield sse_event(n).encode()
+
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        return events(), 200, headers  # type: ignore[return-value]
+
+    return app
+
+
 def sync_view() -> Quart:
     app = Quart(__name__)
 
@@ -136,6 +153,7 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "session": session_counter,
     "multipart": upload,
