@@ -1,24 +1,24 @@
 """Server-Sent Events: the event encoder and ``sse()``, a ``text/event-stream`` response.
 
-``encode_event`` is pure (no I/O); ``EventStream`` runs the source in a task of
-its own, feeding a small bounded channel, so that keep-alive comments are sent
-while the source is busy without ever interrupting it.
+``encode_event`` is pure (no I/O). ``EventStream`` is the response body: the
+sending task iterates the source, and a helper task sends keep-alive comments
+while the source is idle, without ever interrupting it.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import re
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import anyio
 from anyio.abc import TaskGroup
-from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from .globals import _cv_context
+from .typing import Send
 
 if TYPE_CHECKING:
     from .app import Flask
@@ -27,10 +27,7 @@ if TYPE_CHECKING:
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: Keep-alive comment; proxies and browsers drop idle connections without one.
 PING = b": ping\n\n"
-#: Events produced ahead of what the client has taken: a slow client holds back the source.
-_BUFFERED_EVENTS = 8
 _DEFAULT = object()
-_END = object()
 Dumps = Callable[[Any], str]
 
 
@@ -196,23 +193,26 @@ async def _iterate_sync_source(app: Flask | None, source: Iterable[Any]) -> Asyn
 class EventStream:
     """The body of an ``sse()`` response: encoded events, with keep-alive comments.
 
-    While a response is sent, the source runs in a task of the sending task
-    group (see ``sending.send_response``), feeding a small bounded channel, and
-    a second task puts a ``: ping`` comment in the channel whenever ``ping``
-    seconds pass without anything sent. Iterated any other way, it yields the
-    encoded events without pings.
+    The sending task iterates the source itself. While a response is sent, a
+    helper task in the sending task group (see ``sending.send_response``) sends
+    a ``: ping`` comment whenever ``ping`` seconds pass without a chunk sent;
+    it never touches the source, and waits for a chunk being sent to finish.
+    The same task ends the stream when the server stops. Iterated any other
+    way, the stream yields the encoded events without pings.
     """
 
     def __init__(self, source: Iterable[Any] | AsyncIterable[Any], ping: float | None) -> None:
         self.source = source
         self.ping = ping
+        #: True once the server ended the stream (the sender then finishes the body).
+        self.ended_by_server = False
         self._items: AsyncIterator[Any] | None = None
-        self._events: MemoryObjectReceiveStream[bytes | object] | None = None
-        self._wake: MemoryObjectSendStream[bytes | object] | None = None
-        self._stopped = False
-        self._last_sent = 0.0
         self._dumps: Dumps = json.dumps
         self._app: Flask | None = None
+        self._sending = False
+        self._pinging: anyio.Event | None = None
+        self._last_sent = 0.0
+        self._stop: anyio.Event | None = None
 
     def _bind(self) -> AsyncIterator[Any]:
         ctx = _cv_context.get(None)
@@ -229,98 +229,68 @@ class EventStream:
         self._items = items
         return items
 
-    def _start_tasks(self, task_group: TaskGroup) -> None:
-        """Run the source (and the pinger) in ``task_group``, feeding the channel this reads."""
-        send, receive = anyio.create_memory_object_stream[bytes | object](_BUFFERED_EVENTS)
-        self._events = receive
-        self._wake = send.clone()
-        self._last_sent = anyio.current_time()
-        task_group.start_soon(self._produce, self._bind(), send)
-        if self.ping is not None:
-            task_group.start_soon(self._send_pings, self._wake.clone(), self.ping)
+    def _start_tasks(self, task_group: TaskGroup, send: Send) -> None:
+        """Start the keep-alive task in the task group sending this stream."""
+        self._bind()
+        self._stop = anyio.Event()
+        self._last_sent = time.monotonic()
+        task_group.start_soon(self._keep_alive, task_group.cancel_scope, send)
         if self._app is not None:
             self._app._realtime.add(self)
 
-    async def _produce(
-        self, items: AsyncIterator[Any], send: MemoryObjectSendStream[bytes | object]
-    ) -> None:
-        async with send:
-            try:
-                async for item in items:
-                    chunk = encode_event(item, self._dumps)
-                    try:
-                        send.send_nowait(chunk)  # skips a trip through the event loop
-                    except anyio.WouldBlock:
-                        await send.send(chunk)
-                await send.send(_END)
-            finally:
-                with anyio.CancelScope(shield=True):
-                    await _close(items)
-
-    async def _send_pings(self, send: MemoryObjectSendStream[bytes | object], ping: float) -> None:
-        # Sleeps until `ping` seconds after the last chunk went out; the send side only
-        # ever waits on the channel, so the source is never interrupted for a ping.
-        async with send:
-            while True:
-                await anyio.sleep(max(0.0, self._last_sent + ping - anyio.current_time()))
-                if anyio.current_time() - self._last_sent >= ping:
-                    self._last_sent = anyio.current_time()
-                    with contextlib.suppress(anyio.WouldBlock):  # full: not idle then
-                        send.send_nowait(PING)
+    async def _keep_alive(self, sending: anyio.CancelScope, send: Send) -> None:
+        stop = self._stop
+        assert stop is not None
+        ping = self.ping
+        while True:
+            if ping is None:
+                await stop.wait()
+            else:
+                with anyio.move_on_after(max(0.0, self._last_sent + ping - time.monotonic())):
+                    await stop.wait()
+            if stop.is_set():
+                while self._sending:  # let the chunk being sent finish first
+                    await anyio.sleep(0.01)
+                self.ended_by_server = True
+                sending.cancel()  # stops the source; the sender then ends the body
+                return
+            if ping is None or self._sending:
+                continue
+            if time.monotonic() - self._last_sent >= ping:
+                self._pinging = anyio.Event()
+                try:
+                    await send({"type": "http.response.body", "body": PING, "more_body": True})
+                finally:
+                    self._pinging.set()
+                    self._pinging = None
+                self._last_sent = time.monotonic()
 
     def stop(self) -> None:
         """End the stream after the chunk being sent (the server is shutting down)."""
-        self._stopped = True
-        if self._wake is not None:
-            with contextlib.suppress(anyio.WouldBlock, anyio.BrokenResourceError):
-                self._wake.send_nowait(_END)
+        if self._stop is not None:
+            self._stop.set()
 
     def __aiter__(self) -> EventStream:
         return self
 
     async def __anext__(self) -> bytes:
-        events = self._events
-        if events is None:
-            items = self._items or self._bind()
-            item = await items.__anext__()
-            return encode_event(item, self._dumps)
-        if self._stopped:
-            raise StopAsyncIteration
-        try:
-            chunk = events.receive_nowait()
-        except anyio.WouldBlock:
-            chunk = await events.receive()
-        if chunk is _END or self._stopped:
-            raise StopAsyncIteration
-        self._last_sent = anyio.current_time()
-        return self._take_ready(chunk)  # type: ignore[arg-type]
-
-    def _take_ready(self, first: bytes) -> bytes:
-        """``first`` and the events already waiting after it, as one chunk."""
-        events = self._events
-        assert events is not None
-        chunks = [first]
-        while True:
-            try:
-                chunk = events.receive_nowait()
-            except anyio.WouldBlock:
-                break
-            if chunk is _END:
-                self._stopped = True  # the next call ends the stream
-                break
-            chunks.append(chunk)  # type: ignore[arg-type]
-        return first if len(chunks) == 1 else b"".join(chunks)
+        self._sending = False  # the sender asks for the next chunk once it sent the last
+        items = self._items or self._bind()
+        chunk = encode_event(await items.__anext__(), self._dumps)
+        pinging = self._pinging
+        if pinging is not None:
+            await pinging.wait()
+        self._sending = True
+        self._last_sent = time.monotonic()
+        return chunk
 
     async def aclose(self) -> None:
-        """Stop the source and close it (its ``finally`` blocks run)."""
+        """Close the source (its ``finally`` blocks run)."""
         if self._app is not None:
             self._app._realtime.discard(self)
-        for stream in (self._events, self._wake):
-            if stream is not None:
-                stream.close()
         items = self._items
         if items is None:
-            items = self._items = self._bind()
+            items = self._bind()
         await _close(items)
 
 
