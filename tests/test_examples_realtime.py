@@ -356,3 +356,70 @@ def socket_probe(port: int) -> Any:
     import socket
 
     return socket.create_connection(("127.0.0.1", port), timeout=0.5)
+
+
+# -- the examples in docs/realtime.md ----------------------------------------------------------
+
+
+def docs_app(marker: str) -> Any:
+    """Run the Python block of docs/realtime.md containing ``marker``; return its ``app``."""
+    text = (ROOT / "docs" / "realtime.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    (block,) = [b for b in blocks if marker in b and "app = Flask" in b]
+    namespace: dict[str, Any] = {"__name__": "docs_realtime"}
+    exec(compile(block, "docs/realtime.md", "exec"), namespace)
+    return namespace["app"]
+
+
+async def test_docs_messages_resume_after_last_event_id() -> None:
+    app = docs_app('"/messages"')
+    client = app.test_client()
+    with anyio.fail_after(TIMEOUT):
+        async with client.stream("GET", "/messages", headers={"Last-Event-ID": "97"}) as r:
+            events = await read_ticks_text(r)
+        async with client.stream("GET", "/messages", headers={"Last-Event-ID": "x"}) as r:
+            first = await read_ticks_text(r)
+    assert events == [("98", "message 98"), ("99", "message 99")]
+    assert first[0] == ("0", "message 0") and len(first) == 100
+
+
+async def read_ticks_text(response: Any) -> list[tuple[str, str]]:
+    events, current = [], {}
+    async for line in response.iter_lines():
+        if not line:
+            events.append((current.get("id", ""), current.get("data", "")))
+            current = {}
+        else:
+            field, _, value = line.partition(": ")
+            current[field] = value
+    return events
+
+
+async def test_docs_progress_stream_encodes_json_events(monkeypatch: pytest.MonkeyPatch) -> None:
+    app = docs_app('"/progress"')
+
+    async def no_sleep(seconds: float) -> None:
+        pass
+
+    monkeypatch.setattr(anyio, "sleep", no_sleep)
+    r = await app.test_client().get("/progress")
+    assert r.data.startswith(b'event: progress\nid: 0\ndata: {"percent": 0}\n\n')
+    assert r.data.endswith(b"event: finished\ndata: done\n\n")
+
+
+async def test_docs_echo_websocket() -> None:
+    app = docs_app('"/echo"')
+    with anyio.fail_after(TIMEOUT):
+        async with app.test_client().websocket("/echo") as ws:
+            assert ws.response_headers["X-Server"] == "asyncflask"
+            await ws.send("hi")
+            assert await ws.receive() == "hi"
+
+
+async def test_docs_signup_background_task(caplog: pytest.LogCaptureFixture) -> None:
+    app = docs_app('"/signup"')
+    caplog.set_level("INFO", logger=app.logger.name)
+    async with app.test_client() as client:
+        r = await client.post("/signup", data={"email": "ada@example.com"})
+    assert r.text == "Thanks! Check your inbox."
+    assert any("welcome mail to ada@example.com" in rec.getMessage() for rec in caplog.records)
