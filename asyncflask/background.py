@@ -182,17 +182,25 @@ class BackgroundTasks:
     @asynccontextmanager
     async def hosting(self) -> AsyncIterator[None]:
         """Hold the task group background tasks run in; on exit, drain them."""
+        error: BaseException | None = None
         async with anyio.create_task_group() as tg:
             previous = self._host, self._host_token
             self._host, self._host_token = tg, current_token()
             try:
                 yield
                 await self.drain()
-            except BaseException:
+            except BaseException as e:
+                # Raised again below, as itself: through the task group it would be
+                # wrapped in an exception group.
+                error = e
                 tg.cancel_scope.cancel()
-                raise
             finally:
                 self._host, self._host_token = previous
+        if error is not None:
+            try:
+                raise error
+            finally:
+                error = None
 
 
 __all__ = ["BackgroundTasks"]

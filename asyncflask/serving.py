@@ -47,9 +47,14 @@ class Server(uvicorn.Server):
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         app = find_app(getattr(self.config, "loaded_app", None))
-        if app is not None:
-            await app._realtime.stop_all(STREAMS_STOP_TIMEOUT)
-        await super().shutdown(sockets)
+        if app is None:
+            await super().shutdown(sockets)
+            return
+        await app._realtime.stop_all(STREAMS_STOP_TIMEOUT)
+        try:
+            await super().shutdown(sockets)
+        finally:
+            app._realtime.resume()  # the app may be served again, or used in-process
 
 
 def serve(app: Flask | str, **options: Any) -> None:
