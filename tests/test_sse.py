@@ -463,3 +463,45 @@ async def test_a_hundred_concurrent_streams(app: Flask, client: FlaskClient) -> 
     assert len(results) == 100
     for n, lines in results.items():
         assert lines == [f"data: {n}:{i}" for i in range(5)]
+
+
+@pytest.mark.anyio
+async def test_disconnects_leak_no_generator_task_or_thread(
+    app: Flask, client: FlaskClient
+) -> None:
+    closed: list[str] = []
+
+    @app.get("/sync")
+    def sync_events() -> Any:
+        def source() -> Iterator[str]:
+            try:
+                while True:
+                    yield "tick"
+            finally:
+                closed.append("sync")
+
+        return sse(source())
+
+    @app.get("/async")
+    async def async_events() -> Any:
+        async def source() -> AsyncIterator[str]:
+            try:
+                while True:
+                    yield "tick"
+                    await anyio.sleep(0.001)
+            finally:
+                closed.append("async")
+
+        return sse(source(), ping=0.01)
+
+    await read_events(client, "/sync", 1)  # the worker threads exist from here on
+    threads_before = threading.active_count()
+    for _ in range(20):
+        await read_events(client, "/sync", 2)
+        await read_events(client, "/async", 2)
+    with anyio.fail_after(TIMEOUT):
+        while len(closed) < 41:
+            await anyio.sleep(0.01)
+    assert sorted(set(closed)) == ["async", "sync"]
+    assert len(app._realtime) == 0  # no stream is still registered as open
+    assert threading.active_count() <= threads_before + 2
