@@ -276,10 +276,14 @@ class EventStream:
     async def __anext__(self) -> bytes:
         self._sending = False  # the sender asks for the next chunk once it sent the last
         items = self._items or self._bind()
-        chunk = encode_event(await items.__anext__(), self._dumps)
-        pinging = self._pinging
-        if pinging is not None:
-            await pinging.wait()
+        try:
+            chunk = encode_event(await items.__anext__(), self._dumps)
+        finally:
+            # One message at a time: a ping being sent goes out before the next chunk
+            # (or before the end of the body).
+            pinging = self._pinging
+            if pinging is not None:
+                await pinging.wait()
         self._sending = True
         self._last_sent = time.monotonic()
         return chunk
