@@ -163,9 +163,7 @@ async def measure(framework: str, connections: int, count: int) -> dict[str, Any
         connected = asyncio.Event()
         tasks = []
         for _ in range(connections):
-            tasks.append(
-                asyncio.create_task(one_client(port, start, count, connected, ready))
-            )
+            tasks.append(asyncio.create_task(one_client(port, start, count, connected, ready)))
             if len(tasks) % 100 == 0:
                 await asyncio.sleep(0.01)
         while len(ready) < connections and time.time() < start - 0.2:
