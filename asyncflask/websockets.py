@@ -275,11 +275,11 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
 
 async def _dispatch(app: Flask, ws: Websocket) -> Response | None:
     path = ws.path
+    if path[:1] != "/":
+        return _plain_response(app, 403)  # never a route
     try:
-        if path[:1] != "/":
-            raise NotImplementedError  # never a route: denied below like an unknown path
         ws.url_rule, ws.view_args = app.url_map.match(path, "GET", websocket=True)
-    except (HTTPException, NotImplementedError):
+    except HTTPException:  # no websocket route here (or only a redirect): denied as unknown
         return _plain_response(app, 403)
     names = (None, *reversed(ws.blueprints))
     rv: Any = None
