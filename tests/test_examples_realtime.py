@@ -423,3 +423,37 @@ async def test_docs_signup_background_task(caplog: pytest.LogCaptureFixture) -> 
         r = await client.post("/signup", data={"email": "ada@example.com"})
     assert r.text == "Thanks! Check your inbox."
     assert any("welcome mail to ada@example.com" in rec.getMessage() for rec in caplog.records)
+
+
+async def test_a_hundred_sse_and_a_hundred_websocket_clients_at_once(clock: Any) -> None:
+    """One event loop serves 100 clock streams and a 100-member chat room at the same time."""
+    clock_client = clock.test_client()
+    chat_client = chat.app.test_client()
+    ticks: list[list[str]] = []
+    heard: list[int] = []
+    said = anyio.Event()
+
+    async def watch_clock() -> None:
+        async with clock_client.stream("GET", "/events") as r:
+            events = await read_ticks(r)
+        ticks.append([e["id"] for e in events])
+
+    async def chat_member(n: int) -> None:
+        async with chat_client.websocket("/ws", query_string={"name": f"m{n}"}) as ws:
+            if n == 0:
+                await _wait_for_clients(100)
+                await ws.send("all at once")
+                said.set()
+                await anyio.sleep(0.5)  # stay in the room while the others read
+            else:
+                assert await ws.receive_json() == {"from": "m0", "text": "all at once"}
+                heard.append(n)
+
+    with anyio.fail_after(TIMEOUT * 2):
+        async with anyio.create_task_group() as tg:
+            for n in range(100):
+                tg.start_soon(chat_member, n)
+                tg.start_soon(watch_clock)
+    assert said.is_set()
+    assert sorted(heard) == list(range(1, 100))
+    assert ticks == [["0", "1", "2"]] * 100
