@@ -17,7 +17,7 @@ from asyncflask import (
 )
 
 app = Flask(__name__)
-app.secret_key = b'_5#y2L"F4Q8z\n\xec]/'  # use secrets.token_hex() for a real app
+app.secret_key = b"_5#y2L\"F4Q8z\n\xec]/"  # use secrets.token_hex() for a real app
 
 
 @app.route("/")
