@@ -28,6 +28,7 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 #: Keep-alive comment; proxies and browsers drop idle connections without one.
 PING = b": ping\n\n"
 _DEFAULT = object()
+_EXHAUSTED = object()
 Dumps = Callable[[Any], str]
 
 
@@ -179,8 +180,8 @@ async def _iterate_sync_source(app: Flask | None, source: Iterable[Any]) -> Asyn
     iterator = await runner.run(iter, source)
     try:
         while True:
-            item = await runner.run(next, iterator, _DEFAULT)
-            if item is _DEFAULT:
+            item = await runner.run(next, iterator, _EXHAUSTED)
+            if item is _EXHAUSTED:
                 return
             yield item
     finally:
