@@ -10,6 +10,7 @@ import weakref
 from typing import Any
 
 import anyio
+import anyio.to_thread
 import pytest
 
 from asyncflask import (
@@ -428,3 +429,34 @@ async def test_forty_requests_each_with_a_task(app: Flask) -> None:
             for n in range(1, 41):
                 tg.start_soon(client.get, f"/{n}")
     assert done == set(range(1, 41)) | {-n for n in range(1, 41)}
+
+
+@pytest.mark.parametrize("lifespan", ["on", "off"])
+async def test_under_uvicorn_with_and_without_lifespan(anyio_backend: str, lifespan: str) -> None:
+    if anyio_backend != "asyncio":
+        pytest.skip("uvicorn runs on asyncio")
+    import httpx
+    from realtime_support import serve
+
+    app = Flask("served")
+    release = threading.Event()
+    done = threading.Event()
+
+    async def task() -> None:
+        await anyio.to_thread.run_sync(release.wait, 5)
+        done.set()
+
+    @app.get("/")
+    async def index() -> str:
+        app.add_background_task(task)
+        return "sent"
+
+    with serve(app, lifespan=lifespan) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT) as http:
+            r = await http.get("/")
+            assert r.text == "sent"  # the response came while the task waits
+            assert not done.is_set()
+            release.set()
+            with anyio.fail_after(TIMEOUT):
+                while not done.is_set():
+                    await anyio.sleep(0.01)
