@@ -51,7 +51,7 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     import logging
 
-    from .testing import FlaskClient
+    from .testing import AsyncFlaskClient, FlaskCliRunner, FlaskClient
 
 T = TypeVar("T")
 _BODY_OPTIONS = ("max_content_length", "max_form_memory_size", "max_form_parts")
@@ -84,7 +84,11 @@ class Flask(Scaffold):
     config_class = Config
     url_rule_class = Rule
     url_map_class = Map
-    test_client_class: type[FlaskClient] | None = None
+    #: The class ``test_client()`` returns (the async client when None); may be a
+    #: subclass of the blocking ``asyncflask.testing.FlaskClient``.
+    test_client_class: type[AsyncFlaskClient] | type[FlaskClient] | None = None
+    #: The class ``test_cli_runner()`` returns (``FlaskCliRunner`` when None).
+    test_cli_runner_class: type[FlaskCliRunner] | None = None
     #: How sessions are loaded from requests and saved to responses.
     session_interface: SessionInterface = SecureCookieSessionInterface()
 
@@ -134,6 +138,7 @@ class Flask(Scaffold):
         self._sync_runner: SyncRunner | None = None
         self._lifespan = Lifespan(self)
         self._logger: logging.Logger | None = None
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
 
     # -- identity -------------------------------------------------------------
 
@@ -279,12 +284,49 @@ class Flask(Scaffold):
         request = build_test_request(self, *args, **kwargs)
         return RequestContext(self, request)
 
-    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
-        """An async test client; ``async with app.test_client()`` also runs lifespan hooks."""
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
+        """An async test client; ``async with app.test_client()`` also runs lifespan hooks.
+
+        With ``test_client_class`` set, an instance of that class instead (for
+        example the blocking ``FlaskClient``, for a suite written for Flask).
+        """
+        from .testing import AsyncFlaskClient
+
+        cls = self.test_client_class or AsyncFlaskClient
+        return cls(self, use_cookies=use_cookies, **kwargs)
+
+    def sync_test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
+        """A blocking test client with Flask's ``FlaskClient`` API: ``client.get("/").data``.
+
+        ``test_client_class`` is used when it is a ``FlaskClient`` subclass.
+        """
         from .testing import FlaskClient
 
-        cls = self.test_client_class or FlaskClient
+        cls = self.test_client_class
+        if not (isinstance(cls, type) and issubclass(cls, FlaskClient)):
+            cls = FlaskClient
         return cls(self, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: Any) -> FlaskCliRunner:
+        """A click ``CliRunner`` that invokes commands with this app loaded."""
+        from .testing import FlaskCliRunner
+
+        cls = self.test_cli_runner_class or FlaskCliRunner
+        return cls(self, **kwargs)
+
+    def shell_context_processor(self, f: F) -> F:
+        """Register ``f`` to return extra names (a dict) for ``asyncflask shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The namespace of ``asyncflask shell``: ``app``, ``g`` and the processors' names."""
+        from .globals import g
+
+        rv: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
 
     # -- ASGI -----------------------------------------------------------------
 
@@ -677,12 +719,13 @@ class Flask(Scaffold):
         host: str | None = None,
         port: int | None = None,
         debug: bool | None = None,
+        load_dotenv: bool = True,
         **options: Any,
     ) -> None:
         """Serve the app with uvicorn, for development; see ``asyncflask.serving.run_app``."""
         from .serving import run_app
 
-        run_app(self, host, port, debug, **options)
+        run_app(self, host, port, debug, load_dotenv, **options)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

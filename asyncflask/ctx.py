@@ -111,6 +111,14 @@ class AppContext:
     def session(self, value: SessionMixin | None) -> None:
         self._session = value
 
+    @property
+    def _app_ctx(self) -> AppContext:
+        return self
+
+    @property
+    def _request_ctx(self) -> AppContext | None:
+        return self if self.request is not None else None
+
     def push(self) -> None:
         """Make this the active context for the current task or thread."""
         self._tokens.append(_cv_context.set(self))

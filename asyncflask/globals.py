@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from .app import Flask
-    from .ctx import AppContext, _AppCtxGlobals
+    from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .sessions import SessionMixin
     from .websockets import Websocket
     from .wrappers import Request
@@ -134,5 +134,9 @@ g: _AppCtxGlobals = cast("_AppCtxGlobals", ContextProxy("g", _no_app_msg))
 request: Request = cast("Request", ContextProxy("request", _no_req_msg))
 session: SessionMixin = cast("SessionMixin", ContextProxy("session", _no_req_msg))
 websocket: Websocket = cast("Websocket", ContextProxy("websocket", _no_ws_msg))
+#: The active application context itself (Flask's name; false outside one).
+app_ctx: AppContext = cast("AppContext", ContextProxy("_app_ctx", _no_app_msg))
+#: The active request context itself (Flask's name; false outside a request).
+request_ctx: RequestContext = cast("RequestContext", ContextProxy("_request_ctx", _no_req_msg))
 
-__all__ = ["current_app", "g", "request", "session", "websocket"]
+__all__ = ["app_ctx", "current_app", "g", "request", "request_ctx", "session", "websocket"]

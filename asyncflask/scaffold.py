@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errorhandlers import ErrorHandlerSpec, register_handler
+
+if TYPE_CHECKING:
+    from .cli import AppGroup
 
 F = TypeVar("F", bound=Callable[..., Any])
 T_route = TypeVar("T_route", bound=Callable[..., Any])
@@ -61,6 +65,16 @@ class Scaffold:
         self.url_default_functions: HookRegistry = defaultdict(list)
         self.before_websocket_funcs: HookRegistry = defaultdict(list)
         self.after_websocket_funcs: HookRegistry = defaultdict(list)
+
+    @functools.cached_property
+    def cli(self) -> AppGroup:
+        """This object's click command group: ``@app.cli.command()`` adds a command.
+
+        A blueprint's group is added to the app's when the blueprint is registered.
+        """
+        from .cli import AppGroup
+
+        return AppGroup(self.name)
 
     # -- routes ---------------------------------------------------------------
 

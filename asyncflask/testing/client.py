@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager, suppress
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -56,11 +58,13 @@ def _unwrap_group(error: BaseException) -> BaseException:
     return leaves[0] if leaves else error
 
 
-class FlaskClient:
+class AsyncFlaskClient:
     """An async client that calls the app directly: ``r = await client.get("/")``.
 
     Cookies persist across requests. ``async with app.test_client() as client``
-    also runs the app's startup and shutdown hooks.
+    also runs the app's startup and shutdown hooks. Requests go to ``app.asgi_app``,
+    below the layer that turns errors into the debug page for servers, so an
+    unhandled error propagates to the test when ``PROPAGATE_EXCEPTIONS`` says so.
     """
 
     __test__ = False
@@ -72,7 +76,7 @@ class FlaskClient:
         self.base_url = base_url
         self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
 
-    async def __aenter__(self) -> FlaskClient:
+    async def __aenter__(self) -> AsyncFlaskClient:
         await self.app.startup()
         return self
 
@@ -87,15 +91,24 @@ class FlaskClient:
         value: str = "",
         *,
         domain: str = "localhost",
+        origin_only: bool = True,
         path: str = "/",
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = None,
-        expires: float | None = None,
+        expires: float | datetime | None = None,
+        max_age: float | timedelta | None = None,
     ) -> None:
-        """Store a cookie the client will send."""
+        """Store a cookie the client will send.
+
+        With ``origin_only`` (the default) it goes to ``domain`` only; otherwise to
+        its subdomains too, as a leading dot in ``domain`` also says.
+        """
         if self.cookie_jar is None:
             raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
+        if max_age is not None:
+            seconds = max_age.total_seconds() if isinstance(max_age, timedelta) else max_age
+            expires = time.time() + seconds
         self.cookie_jar.set(
             Cookie(
                 key,
@@ -106,7 +119,7 @@ class FlaskClient:
                 secure,
                 httponly,
                 samesite,
-                host_only=not domain.startswith("."),
+                host_only=origin_only and not domain.startswith("."),
             )
         )
 
@@ -164,7 +177,9 @@ class FlaskClient:
         form, with ``(file, filename[, content_type])`` values for multipart),
         ``json``, ``content_type``, ``base_url``.
         """
-        response = await self._open_once(path, method, dict(kwargs))
+        kwargs = dict(kwargs)
+        capture = kwargs.pop("_capture", None)
+        response = await self._open_once(path, method, dict(kwargs), capture)
         history: list[TestResponse] = []
         while follow_redirects and response.status_code in _REDIRECT_CODES:
             location = response.headers.get("Location")
@@ -189,11 +204,17 @@ class FlaskClient:
                         redirect_kwargs[key] = kwargs[key]
             else:
                 method = "HEAD" if method == "HEAD" else "GET"
-            response = await self._open_once(new_path, method, redirect_kwargs)
+            response = await self._open_once(new_path, method, redirect_kwargs, capture)
         response.history = tuple(history)
         return response
 
-    async def _open_once(self, path: str, method: str, kwargs: dict[str, Any]) -> TestResponse:
+    async def _open_once(
+        self,
+        path: str,
+        method: str,
+        kwargs: dict[str, Any],
+        capture: Callable[[Message], None] | None = None,
+    ) -> TestResponse:
         kwargs.setdefault("method", method)
         scope, body = self._scope(path, kwargs)
         messages: list[Message] = []
@@ -209,6 +230,8 @@ class FlaskClient:
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
+            if capture is not None:
+                capture(message)  # the blocking client keeps the request's context here
             messages.append(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 done.set()
@@ -217,7 +240,7 @@ class FlaskClient:
         # variables a view sets never leak into the test or the next request.
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(self.app, scope, receive, send)
+                tg.start_soon(self.app.asgi_app, scope, receive, send)
         except BaseExceptionGroup as group:
             raise _unwrap_group(group) from None
         finally:
@@ -263,7 +286,7 @@ class FlaskClient:
 
         async def run_app() -> None:
             async with to_client:
-                await self.app(scope, receive, send)
+                await self.app.asgi_app(scope, receive, send)
 
         try:
             async with anyio.create_task_group() as tg:
@@ -327,7 +350,7 @@ class FlaskClient:
 
         async def run_app() -> None:
             async with app_outbox:
-                await self.app(scope, receive, send)
+                await self.app.asgi_app(scope, receive, send)
 
         try:
             async with anyio.create_task_group() as tg:
@@ -405,4 +428,4 @@ class FlaskClient:
         return await self.open(path, "TRACE", **kwargs)
 
 
-__all__ = ["FlaskClient"]
+__all__ = ["AsyncFlaskClient"]

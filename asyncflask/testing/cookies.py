@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from ..datastructures import Headers
@@ -10,7 +11,10 @@ from ..http import parse_set_cookie
 
 
 class Cookie:
-    """A cookie held by the test client."""
+    """A cookie held by the test client: ``.key``, ``.value``, ``.domain``, ``.path``, ``.expires``.
+
+    ``expires`` is an aware UTC ``datetime``, or None for a session cookie.
+    """
 
     def __init__(
         self,
@@ -18,7 +22,7 @@ class Cookie:
         value: str,
         domain: str,
         path: str = "/",
-        expires: float | None = None,
+        expires: float | datetime | None = None,
         secure: bool = False,
         http_only: bool = False,
         same_site: str | None = None,
@@ -28,7 +32,17 @@ class Cookie:
         self.value = value
         self.domain = domain
         self.path = path
-        self.expires = expires
+        if isinstance(expires, datetime):
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=timezone.utc)
+            self._deadline: float | None = expires.timestamp()
+        else:
+            self._deadline = expires
+        self.expires = (
+            datetime.fromtimestamp(self._deadline, timezone.utc)
+            if self._deadline is not None
+            else None
+        )
         self.secure = secure
         self.http_only = http_only
         self.same_site = same_site
@@ -36,7 +50,7 @@ class Cookie:
 
     def matches(self, host: str, path: str, secure: bool) -> bool:
         """Whether the cookie is sent to ``host`` and ``path``."""
-        if self.expires is not None and self.expires <= time.time():
+        if self.expired():
             return False
         if self.secure and not secure:
             return False
@@ -46,6 +60,10 @@ class Cookie:
         elif host != self.domain and not host.endswith("." + self.domain):
             return False
         return path == self.path or path.startswith(self.path.rstrip("/") + "/")
+
+    def expired(self) -> bool:
+        """Whether the cookie's expiry time has passed."""
+        return self._deadline is not None and self._deadline <= time.time()
 
     def __repr__(self) -> str:
         return f"<Cookie {self.key}={self.value!r} domain={self.domain!r} path={self.path!r}>"
@@ -73,7 +91,7 @@ class CookieJar:
     def get(self, key: str, domain: str, path: str) -> Cookie | None:
         """The cookie with this name, domain and path."""
         cookie = self._cookies.get((domain, path, key))
-        if cookie is not None and cookie.expires is not None and cookie.expires <= time.time():
+        if cookie is not None and cookie.expired():
             return None
         return cookie
 
@@ -114,7 +132,7 @@ class CookieJar:
                 same_site=attrs.get("samesite"),
                 host_only=host_only,
             )
-            if expires is not None and expires <= time.time():
+            if cookie.expired():
                 self.delete(name, cookie.domain, path)
             else:
                 self.set(cookie)
