@@ -51,7 +51,7 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     import logging
 
-    from .testing import AsyncFlaskClient, FlaskCliRunner, FlaskClient
+    from .testing import AsyncFlaskClient, FlaskClient, FlaskCliRunner
 
 T = TypeVar("T")
 _BODY_OPTIONS = ("max_content_length", "max_form_memory_size", "max_form_parts")
@@ -161,11 +161,15 @@ class Flask(Scaffold):
 
     @property
     def propagate_exceptions(self) -> bool:
-        """Whether unhandled exceptions propagate (``PROPAGATE_EXCEPTIONS``, else ``TESTING``)."""
+        """Whether unhandled exceptions propagate (``PROPAGATE_EXCEPTIONS``, else testing or debug).
+
+        A propagated error reaches the test client; under a server, the debug page
+        (``__call__``) shows it in debug mode.
+        """
         rv = self.config["PROPAGATE_EXCEPTIONS"]
         if rv is not None:
             return bool(rv)
-        return bool(self.testing)
+        return bool(self.testing or self.debug)
 
     @property
     def _sync(self) -> SyncRunner:
@@ -331,11 +335,28 @@ class Flask(Scaffold):
     # -- ASGI -----------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Skips one coroutine per request unless asgi_app was wrapped or overridden.
-        if scope["type"] == "http" and self._plain_asgi and "asgi_app" not in self.__dict__:
-            await self.handle_http(scope, receive, send)
-        else:
-            await self.asgi_app(scope, receive, send)
+        try:
+            # Skips one coroutine per request unless asgi_app was wrapped or overridden.
+            if scope["type"] == "http" and self._plain_asgi and "asgi_app" not in self.__dict__:
+                await self.handle_http(scope, receive, send)
+            else:
+                await self.asgi_app(scope, receive, send)
+        except Exception as e:
+            # Errors propagate in debug mode (PROPAGATE_EXCEPTIONS); here, the outermost
+            # layer, they become the debug page instead of reaching the server.
+            if not self.debug or scope["type"] == "lifespan":
+                raise
+            await self._debug_error(scope, send, e)
+
+    async def _debug_error(self, scope: Scope, send: Send, error: Exception) -> None:
+        from .debughelpers import send_debug_page
+
+        method = scope.get("method", "WEBSOCKET")
+        self.logger.error(
+            "Exception on %s [%s]", printable(scope.get("path", "")), method, exc_info=error
+        )
+        if scope["type"] == "http":
+            await send_debug_page(scope, send, error)
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI application itself; wrap it as ``app.asgi_app = Middleware(app.asgi_app)``."""

@@ -28,7 +28,7 @@ import anyio
 import click
 from click.core import ParameterSource
 
-from .globals import current_app
+from .globals import _cv_context, current_app
 from .helpers import get_debug_flag, get_load_dotenv
 
 if TYPE_CHECKING:
@@ -79,7 +79,10 @@ def _called_with_wrong_args(f: Callable[..., Any]) -> bool:
 
 
 def find_best_app(module: Any) -> Flask:
-    """The app in ``module``: ``app``, ``application``, the only app, or ``create_app()``/``make_app()``."""
+    """The app in ``module``: ``app``, ``application``, its only app, or what a factory returns.
+
+    The factories tried are ``create_app()`` and ``make_app()``, called without arguments.
+    """
     name = getattr(module, "__name__", repr(module))
     for attr in ("app", "application"):
         app = getattr(module, attr, None)
@@ -124,14 +127,18 @@ def _parse_app_name(app_name: str) -> tuple[str, list[Any], dict[str, Any], bool
     if isinstance(expr, ast.Name):
         return expr.id, [], {}, False
     if not isinstance(expr, ast.Call):
-        raise NoAppException(f"Failed to parse {app_name!r} as an attribute name or a function call.")
+        raise NoAppException(
+            f"Failed to parse {app_name!r} as an attribute name or a function call."
+        )
     if not isinstance(expr.func, ast.Name):
         raise NoAppException(f"The function reference must be a simple name: {app_name!r}.")
     try:
         args = [ast.literal_eval(arg) for arg in expr.args]
         kwargs = {kw.arg: ast.literal_eval(kw.value) for kw in expr.keywords if kw.arg}
     except ValueError:
-        raise NoAppException(f"Failed to parse the arguments as literal values: {app_name!r}.") from None
+        raise NoAppException(
+            f"Failed to parse the arguments as literal values: {app_name!r}."
+        ) from None
     return expr.func.id, args, kwargs, True
 
 
@@ -315,7 +322,7 @@ class AppGroup(click.Group):
     are run on an event loop; sub-groups are ``AppGroup`` too.
     """
 
-    def command(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def command(self, *args: Any, **kwargs: Any) -> Any:
         """Register the decorated function as a command of this group."""
         if len(args) == 1 and callable(args[0]) and not kwargs:
             return self.command()(args[0])
@@ -325,11 +332,12 @@ class AppGroup(click.Group):
             f = _runs_async(f)
             if wrap:
                 f = with_appcontext(f)
-            return click.Group.command(self, *args, **kwargs)(f)
+            command: click.Command = click.Group.command(self, *args, **kwargs)(f)
+            return command
 
         return decorator
 
-    def group(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def group(self, *args: Any, **kwargs: Any) -> Any:
         """Register the decorated function as a sub-group (an ``AppGroup`` by default)."""
         kwargs.setdefault("cls", AppGroup)
         return click.Group.group(self, *args, **kwargs)
@@ -489,7 +497,8 @@ class FlaskGroup(AppGroup):
             click.secho(f"Error: {e.format_message()}\n", err=True, fg="red")
             return None
         # The app's context is pushed for the command's parameter callbacks as well.
-        if not current_app or current_app._get_current_object() is not app:
+        active = _cv_context.get(None)
+        if active is None or active.app is not app:
             ctx.with_resource(app.app_context())
         return app.cli.get_command(ctx, name)
 
@@ -603,8 +612,12 @@ def _app_for_server_process() -> Flask:
 
 
 @click.command("run", short_help="Run a development server.")
-@click.option("--host", "-h", default="127.0.0.1", envvar=_env("RUN_HOST"), help="The interface to bind to.")
-@click.option("--port", "-p", default=5000, type=int, envvar=_env("RUN_PORT"), help="The port to bind to.")
+@click.option(
+    "--host", "-h", default="127.0.0.1", envvar=_env("RUN_HOST"), help="The interface to bind to."
+)
+@click.option(
+    "--port", "-p", default=5000, type=int, envvar=_env("RUN_PORT"), help="The port to bind to."
+)
 @click.option(
     "--cert",
     type=click.Path(exists=True, dir_okay=False, resolve_path=True),
@@ -632,7 +645,13 @@ def _app_for_server_process() -> Flask:
     default=None,
     help="Debug mode for this run (the same as 'asyncflask --debug run').",
 )
-@click.option("--workers", type=click.IntRange(min=1), default=1, envvar=_env("RUN_WORKERS"), help="Worker processes.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    envvar=_env("RUN_WORKERS"),
+    help="Worker processes.",
+)
 @click.option(
     "--proxy-headers/--no-proxy-headers",
     default=False,
@@ -645,7 +664,12 @@ def _app_for_server_process() -> Flask:
     envvar=_env("RUN_FORWARDED_ALLOW_IPS"),
     help="Comma-separated addresses trusted for proxy headers.",
 )
-@click.option("--root-path", default="", envvar=_env("RUN_ROOT_PATH"), help="The path prefix the app is mounted under.")
+@click.option(
+    "--root-path",
+    default="",
+    envvar=_env("RUN_ROOT_PATH"),
+    help="The path prefix the app is mounted under (behind a proxy).",
+)
 @click.option(
     "--extra-files",
     default=None,
@@ -734,7 +758,10 @@ def run_command(
         if config.should_reload:
             ChangeReload(config, target=server.run, sockets=[sock]).run()
         elif config.workers > 1:
-            Multiprocess(config, target=server.run, sockets=[sock]).run()
+            if "target" in inspect.signature(Multiprocess).parameters:  # uvicorn < 0.36
+                Multiprocess(config, target=server.run, sockets=[sock]).run()  # type: ignore[call-arg]
+            else:
+                Multiprocess(config, sockets=[sock]).run()
         else:
             server.run(sockets=[sock])
     except KeyboardInterrupt:
@@ -758,7 +785,7 @@ def shell_command() -> None:
     """
     import code
 
-    app = current_app._get_current_object()
+    app = _cv_context.get().app
     banner = (
         f"Python {sys.version} on {sys.platform}\n"
         f"App: {app.import_name}\n"
@@ -802,10 +829,8 @@ def routes_command(sort: str, all_methods: bool) -> None:
         return
     ignored = set() if all_methods else {"HEAD", "OPTIONS"}
     host_matching = bool(getattr(url_map, "host_matching", False))
-    domains = [
-        str((getattr(rule, "host", None) if host_matching else getattr(rule, "subdomain", None)) or "")
-        for rule in rules
-    ]
+    domain_attr = "host" if host_matching else "subdomain"
+    domains = [str(getattr(rule, domain_attr, None) or "") for rule in rules]
     has_domain = any(domains)
     headers = ["Endpoint", "Methods"]
     sorts = ["endpoint", "methods"]
@@ -815,7 +840,7 @@ def routes_command(sort: str, all_methods: bool) -> None:
     headers.append("Rule")
     sorts.append("rule")
     rows: list[list[str]] = []
-    for rule, domain in zip(rules, domains):
+    for rule, domain in zip(rules, domains, strict=True):
         if rule.websocket:
             methods = "WEBSOCKET"
         else:

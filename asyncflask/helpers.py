@@ -103,7 +103,6 @@ def stream_with_context(generator_or_function: Any) -> Any:
     return generator_or_function
 
 
-
 def _env_setting(name: str) -> str | None:
     """``ASYNCFLASK_<name>`` from the environment, else ``FLASK_<name>``."""
     value = os.environ.get(f"ASYNCFLASK_{name}")
@@ -123,6 +122,7 @@ def get_load_dotenv(default: bool = True) -> bool:
     if not value:
         return default
     return value.lower() in ("0", "false", "no")
+
 
 __all__ = [
     "abort",

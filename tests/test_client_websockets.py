@@ -17,7 +17,7 @@ import pytest
 
 from asyncflask import Flask, g, has_request_context, request, websocket
 from asyncflask.exceptions import WebSocketDisconnect
-from asyncflask.testing import AsyncFlaskClient
+from asyncflask.testing import AsyncFlaskClient as FlaskClient
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +28,7 @@ TIMEOUT = 5
 
 
 async def test_error_mid_stream_propagates_as_itself_in_testing(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     @app.get("/s")
     async def stream() -> Any:
@@ -43,7 +43,7 @@ async def test_error_mid_stream_propagates_as_itself_in_testing(
 
 
 async def test_sync_error_mid_stream_propagates_as_itself_in_testing(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     @app.get("/s")
     def stream() -> Any:
@@ -61,7 +61,7 @@ async def test_sync_error_mid_stream_propagates_as_itself_in_testing(
 
 
 async def test_websocket_view_error_before_accept_propagates_in_testing(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     @app.websocket("/ws")
     async def broken() -> None:
@@ -73,7 +73,7 @@ async def test_websocket_view_error_before_accept_propagates_in_testing(
 
 
 async def test_websocket_view_error_after_accept_propagates_in_testing(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     @app.websocket("/ws")
     async def broken() -> None:
@@ -91,7 +91,7 @@ async def test_websocket_view_error_after_accept_propagates_in_testing(
 
 
 async def test_break_out_of_iter_lines_leaves_nothing_unclosed(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     finished = anyio.Event()
 
@@ -116,7 +116,7 @@ async def test_break_out_of_iter_lines_leaves_nothing_unclosed(
 
 
 async def test_break_out_of_iter_bytes_leaves_nothing_unclosed(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     @app.get("/s")
     async def stream() -> Any:
@@ -148,7 +148,7 @@ def echo_app(app: Flask) -> Flask:
     return app
 
 
-async def test_echo_text(echo_app: Flask, client: AsyncFlaskClient) -> None:
+async def test_echo_text(echo_app: Flask, client: FlaskClient) -> None:
     with anyio.fail_after(TIMEOUT):
         async with client.websocket("/ws") as ws:
             await ws.send("hello")
@@ -157,14 +157,14 @@ async def test_echo_text(echo_app: Flask, client: AsyncFlaskClient) -> None:
             assert await ws.receive() == "again"
 
 
-async def test_echo_bytes(echo_app: Flask, client: AsyncFlaskClient) -> None:
+async def test_echo_bytes(echo_app: Flask, client: FlaskClient) -> None:
     with anyio.fail_after(TIMEOUT):
         async with client.websocket("/ws") as ws:
             await ws.send(b"\x00\xffbinary")
             assert await ws.receive() == b"\x00\xffbinary"
 
 
-async def test_json_both_ways(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_json_both_ways(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws")
     async def doubler() -> None:
         data = await websocket.receive_json()
@@ -176,7 +176,7 @@ async def test_json_both_ways(app: Flask, client: AsyncFlaskClient) -> None:
             assert await ws.receive_json() == {"doubled": [2, 4, 6]}
 
 
-async def test_server_sends_first(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_server_sends_first(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws")
     async def greet() -> None:
         await websocket.accept()
@@ -189,7 +189,7 @@ async def test_server_sends_first(app: Flask, client: AsyncFlaskClient) -> None:
             assert await ws.receive() == "second"
 
 
-async def test_sending_a_non_text_message_is_a_type_error(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_sending_a_non_text_message_is_a_type_error(app: Flask, client: FlaskClient) -> None:
     errors: list[str] = []
 
     @app.websocket("/ws")
@@ -206,7 +206,7 @@ async def test_sending_a_non_text_message_is_a_type_error(app: Flask, client: As
     assert errors == ["Websocket messages are str or bytes, not int."]
 
 
-async def test_view_args_from_the_path(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_view_args_from_the_path(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws/<int:room>")
     async def room(room: int) -> None:
         await websocket.send_json({"room": room, "type": type(room).__name__})
@@ -216,7 +216,7 @@ async def test_view_args_from_the_path(app: Flask, client: AsyncFlaskClient) -> 
             assert await ws.receive_json() == {"room": 42, "type": "int"}
 
 
-async def test_view_arg_converter_mismatch_is_rejected(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_view_arg_converter_mismatch_is_rejected(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws/<int:room>")
     async def room(room: int) -> None:
         await websocket.send("unreachable")
@@ -226,7 +226,7 @@ async def test_view_arg_converter_mismatch_is_rejected(app: Flask, client: Async
             pass
 
 
-async def test_args_headers_path_and_cookies(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_args_headers_path_and_cookies(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/info")
     async def info() -> None:
         await websocket.send_json(
@@ -255,7 +255,7 @@ async def test_args_headers_path_and_cookies(app: Flask, client: AsyncFlaskClien
             }
 
 
-async def test_secure_base_url_gives_wss(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_secure_base_url_gives_wss(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/info")
     async def info() -> None:
         await websocket.send_json({"scheme": websocket.scheme, "secure": websocket.is_secure})
@@ -265,7 +265,7 @@ async def test_secure_base_url_gives_wss(app: Flask, client: AsyncFlaskClient) -
             assert await ws.receive_json() == {"scheme": "wss", "secure": True}
 
 
-async def test_http_and_websocket_routes_on_the_same_url(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_http_and_websocket_routes_on_the_same_url(app: Flask, client: FlaskClient) -> None:
     @app.get("/chat")
     def chat_page() -> str:
         return "chat page"
@@ -282,7 +282,7 @@ async def test_http_and_websocket_routes_on_the_same_url(app: Flask, client: Asy
             assert await ws.receive() == "chat socket"
 
 
-async def test_http_only_url_is_not_a_websocket_route(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_http_only_url_is_not_a_websocket_route(app: Flask, client: FlaskClient) -> None:
     @app.get("/page")
     def page() -> str:
         return "page"
@@ -292,7 +292,7 @@ async def test_http_only_url_is_not_a_websocket_route(app: Flask, client: AsyncF
             pass
 
 
-async def test_unknown_path_is_rejected_on_entering(echo_app: Flask, client: AsyncFlaskClient) -> None:
+async def test_unknown_path_is_rejected_on_entering(echo_app: Flask, client: FlaskClient) -> None:
     entered = False
     with anyio.fail_after(TIMEOUT), pytest.raises(WebSocketDisconnect) as info:
         async with client.websocket("/nowhere"):
@@ -301,7 +301,7 @@ async def test_unknown_path_is_rejected_on_entering(echo_app: Flask, client: Asy
     assert getattr(info.value, "status_code", None) == 404
 
 
-async def test_server_close_code_reaches_the_client(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_server_close_code_reaches_the_client(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws")
     async def closer() -> None:
         await websocket.accept()
@@ -316,7 +316,7 @@ async def test_server_close_code_reaches_the_client(app: Flask, client: AsyncFla
     assert ws.close_code == 4001
 
 
-async def test_view_returning_closes_with_1000(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_view_returning_closes_with_1000(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws")
     async def once() -> None:
         await websocket.send("only")
@@ -329,7 +329,7 @@ async def test_view_returning_closes_with_1000(app: Flask, client: AsyncFlaskCli
     assert info.value.code == 1000
 
 
-async def test_leaving_the_block_disconnects_the_view(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_leaving_the_block_disconnects_the_view(app: Flask, client: FlaskClient) -> None:
     seen: list[Any] = []
 
     @app.websocket("/ws")
@@ -347,7 +347,7 @@ async def test_leaving_the_block_disconnects_the_view(app: Flask, client: AsyncF
     assert seen == ["one", ("disconnect", 1000)]
 
 
-async def test_client_close_with_a_code(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_client_close_with_a_code(app: Flask, client: FlaskClient) -> None:
     seen: list[int] = []
 
     @app.websocket("/ws")
@@ -363,7 +363,7 @@ async def test_client_close_with_a_code(app: Flask, client: AsyncFlaskClient) ->
     assert seen == [4002]
 
 
-async def test_close_before_accept_is_rejected_on_entering(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_close_before_accept_is_rejected_on_entering(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws")
     async def refuse() -> None:
         await websocket.close(code=4003)
@@ -375,7 +375,7 @@ async def test_close_before_accept_is_rejected_on_entering(app: Flask, client: A
 
 
 async def test_view_returning_without_accepting_is_rejected(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     @app.websocket("/ws")
     async def nothing() -> None:
@@ -425,7 +425,7 @@ async def test_exception_after_accept_closes_with_1011_when_not_testing(
     assert info.value.code in (1000, 1011)
 
 
-async def test_subprotocol_negotiation(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_subprotocol_negotiation(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws")
     async def negotiate() -> None:
         offered = websocket.requested_subprotocols
@@ -438,7 +438,7 @@ async def test_subprotocol_negotiation(app: Flask, client: AsyncFlaskClient) -> 
             assert await ws.receive() == "chat.v1,chat.v2"
 
 
-async def test_accept_headers_reach_the_client(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_accept_headers_reach_the_client(app: Flask, client: FlaskClient) -> None:
     @app.websocket("/ws")
     async def with_headers() -> None:
         await websocket.accept(headers=[("X-Server", "asyncflask")])
@@ -451,7 +451,7 @@ async def test_accept_headers_reach_the_client(app: Flask, client: AsyncFlaskCli
 
 
 async def test_before_websocket_runs_with_the_websocket_context(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     seen: list[Any] = []
 
@@ -474,7 +474,7 @@ async def test_before_websocket_runs_with_the_websocket_context(
     assert seen == [("/ws", "ada"), ("sync", "/ws")]
 
 
-async def test_before_request_does_not_run_for_websockets(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_before_request_does_not_run_for_websockets(app: Flask, client: FlaskClient) -> None:
     seen: list[str] = []
     app.before_request(lambda: seen.append("http hook"))
 
@@ -489,7 +489,7 @@ async def test_before_request_does_not_run_for_websockets(app: Flask, client: As
 
 
 async def test_before_websocket_returning_a_response_rejects(
-    app: Flask, client: AsyncFlaskClient
+    app: Flask, client: FlaskClient
 ) -> None:
     ran: list[str] = []
 
@@ -515,7 +515,7 @@ async def test_before_websocket_returning_a_response_rejects(
     assert ran == ["view"]
 
 
-async def test_after_websocket_gets_none_once_accepted(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_after_websocket_gets_none_once_accepted(app: Flask, client: FlaskClient) -> None:
     seen: list[Any] = []
 
     @app.after_websocket
@@ -534,7 +534,7 @@ async def test_after_websocket_gets_none_once_accepted(app: Flask, client: Async
     assert seen == ["view done", ("after", None, "/ws")]
 
 
-async def test_teardown_appcontext_runs_after_a_websocket(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_teardown_appcontext_runs_after_a_websocket(app: Flask, client: FlaskClient) -> None:
     seen: list[Any] = []
 
     @app.teardown_appcontext
@@ -551,7 +551,7 @@ async def test_teardown_appcontext_runs_after_a_websocket(app: Flask, client: As
     assert seen == [("teardown", None)]
 
 
-async def test_request_proxy_is_unbound_in_a_websocket(app: Flask, client: AsyncFlaskClient) -> None:
+async def test_request_proxy_is_unbound_in_a_websocket(app: Flask, client: FlaskClient) -> None:
     seen: list[str] = []
 
     @app.websocket("/ws")
@@ -568,7 +568,7 @@ async def test_request_proxy_is_unbound_in_a_websocket(app: Flask, client: Async
     assert seen == ["no request"]
 
 
-async def test_concurrent_websockets_are_independent(echo_app: Flask, client: AsyncFlaskClient) -> None:
+async def test_concurrent_websockets_are_independent(echo_app: Flask, client: FlaskClient) -> None:
     with anyio.fail_after(TIMEOUT):
         async with client.websocket("/ws") as first, client.websocket("/ws") as second:
             await first.send("to first")

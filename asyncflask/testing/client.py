@@ -23,7 +23,7 @@ from ..typing import Message, Scope
 from ..wrappers import Request
 from .cookies import Cookie, CookieJar
 from .responses import StreamedTestResponse, TestResponse
-from .scope import build_scope
+from .scope import build_scope, default_base_url
 from .websocket import TestWebsocket
 
 if TYPE_CHECKING:
@@ -69,10 +69,10 @@ class AsyncFlaskClient:
 
     __test__ = False
 
-    def __init__(
-        self, app: Flask, use_cookies: bool = True, base_url: str = "http://localhost"
-    ) -> None:
+    def __init__(self, app: Flask, use_cookies: bool = True, base_url: str | None = None) -> None:
         self.app = app
+        #: Where requests go unless they say otherwise; None means
+        #: ``SERVER_NAME``/``APPLICATION_ROOT``/``PREFERRED_URL_SCHEME`` (``http://localhost/``).
         self.base_url = base_url
         self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
 
@@ -141,6 +141,10 @@ class AsyncFlaskClient:
         self, path: str, kwargs: dict[str, Any], scope_type: str = "http"
     ) -> tuple[Scope, bytes]:
         base_url = kwargs.pop("base_url", None) or self.base_url
+        if base_url is None:
+            base_url = default_base_url(
+                self.app, kwargs.pop("subdomain", None), kwargs.pop("url_scheme", None)
+            )
         split = urlsplit(path)
         target = urlsplit(base_url if not (split.scheme and split.netloc) else path)
         cookie_header = None
@@ -379,7 +383,9 @@ class AsyncFlaskClient:
         the change into the client's cookies when the block ends.
         """
         if self.cookie_jar is None:
-            raise TypeError("Sessions need cookies. Create a client with 'use_cookies=True'.")
+            raise TypeError(
+                "Cookies are disabled. Sessions need them: create a client with 'use_cookies=True'."
+            )
         app = self.app
         scope, body = self._scope(path, dict(kwargs))
         request = app.request_class(scope, None, app)
@@ -388,7 +394,9 @@ class AsyncFlaskClient:
         async with RequestContext(app, request):
             session = interface.open_session(app, request)
             if session is None:
-                raise RuntimeError("The session could not be opened: is the app's secret_key set?")
+                raise RuntimeError(
+                    "Session backend did not open a session: is the app's secret_key set?"
+                )
             yield session
             response = app.response_class()
             await save_session(app, session, response)

@@ -8,6 +8,7 @@ interpreter exits: a client left open never keeps the process alive.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -57,10 +58,8 @@ class _LoopThread:
         portal = self.portal
         if portal is None or not self.thread.is_alive():
             return
-        try:
+        with contextlib.suppress(RuntimeError, FutureTimeout, anyio.ClosedResourceError):
             portal.start_task_soon(portal.stop, True).result(timeout)
-        except (RuntimeError, FutureTimeout, anyio.ClosedResourceError):
-            pass
         self.thread.join(timeout)
 
 

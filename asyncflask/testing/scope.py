@@ -112,6 +112,20 @@ def _query_string(path_query: str, query_string: Any) -> bytes:
     return urlencode(list(_iter_data(query_string))).encode()
 
 
+def default_base_url(
+    app: Flask, subdomain: str | None = None, url_scheme: str | None = None
+) -> str:
+    """Where test requests go by default: ``SERVER_NAME`` (else ``localhost``),
+    ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``, as in Flask."""
+    config = app.config
+    host = config.get("SERVER_NAME") or "localhost"
+    if subdomain:
+        host = f"{subdomain}.{host}"
+    scheme = url_scheme or config.get("PREFERRED_URL_SCHEME") or "http"
+    root = str(config.get("APPLICATION_ROOT") or "/").lstrip("/")
+    return f"{scheme}://{host}/{root}"
+
+
 def build_scope(
     app: Flask,
     path: str = "/",
@@ -127,13 +141,25 @@ def build_scope(
     cookie_header: str | None = None,
     subprotocols: Iterable[str] | None = None,
     client_addr: tuple[str, int] = ("127.0.0.1", 50000),
+    subdomain: str | None = None,
+    url_scheme: str | None = None,
 ) -> tuple[Scope, bytes]:
-    """Build an ASGI scope and body the way a client would send them."""
+    """Build an ASGI scope and body the way a client would send them.
+
+    Without ``base_url`` (or a full URL as ``path``), the request goes to
+    ``default_base_url(app, subdomain, url_scheme)``.
+    """
     split = urlsplit(path)
     if split.scheme and split.netloc:
         base_url = f"{split.scheme}://{split.netloc}"
         path = split.path or "/"
-    base = urlsplit(base_url or "http://localhost")
+        if split.query:
+            path = f"{path}?{split.query}"
+    if base_url is None:
+        base_url = default_base_url(app, subdomain, url_scheme)
+    elif url_scheme is not None:
+        base_url = urlsplit(base_url)._replace(scheme=url_scheme).geturl()
+    base = urlsplit(base_url)
     scheme = base.scheme or "http"
     root_path = unquote(base.path).rstrip("/")
     url_path = urlsplit(path).path or "/"
@@ -189,4 +215,4 @@ def build_test_request(app: Flask, *args: Any, **kwargs: Any) -> Request:
     return request
 
 
-__all__ = ["build_scope", "build_test_request", "encode_multipart"]
+__all__ = ["build_scope", "build_test_request", "default_base_url", "encode_multipart"]

@@ -23,6 +23,7 @@ from .client import AsyncFlaskClient
 from .cookies import Cookie, CookieJar
 from .portal import get_portal
 from .responses import StreamedTestResponse, TestResponse
+from .scope import default_base_url
 from .websocket import TestWebsocket
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ class FlaskClient:
         self,
         app: Flask,
         use_cookies: bool = True,
-        base_url: str = "http://localhost",
+        base_url: str | None = None,
         *,
         backend: str = "asyncio",
     ) -> None:
@@ -71,7 +72,7 @@ class FlaskClient:
     @property
     def base_url(self) -> str:
         """Where requests go by default: scheme, host and root path."""
-        return self._async.base_url
+        return self._async.base_url or default_base_url(self.application)
 
     @property
     def cookie_jar(self) -> CookieJar | None:
@@ -121,7 +122,7 @@ class FlaskClient:
         self._async.set_cookie(key, value, **kwargs)
 
     def get_cookie(self, key: str, domain: str = "localhost", path: str = "/") -> Cookie | None:
-        """The stored cookie (``.key``, ``.value``, ``.domain``, ``.path``, ``.expires``), or None."""
+        """The stored cookie (with ``.key``, ``.value``, ``.domain``, ``.path``, ``.expires``)."""
         return self._async.get_cookie(key, domain, path)
 
     def delete_cookie(self, key: str, *, domain: str = "localhost", path: str = "/") -> None:
@@ -186,35 +187,43 @@ class FlaskClient:
 
     def get(self, *args: Any, **kwargs: Any) -> TestResponse:
         """Send a GET request."""
-        return self.open(*args, method="GET", **kwargs)
+        kwargs["method"] = "GET"
+        return self.open(*args, **kwargs)
 
     def post(self, *args: Any, **kwargs: Any) -> TestResponse:
         """Send a POST request."""
-        return self.open(*args, method="POST", **kwargs)
+        kwargs["method"] = "POST"
+        return self.open(*args, **kwargs)
 
     def put(self, *args: Any, **kwargs: Any) -> TestResponse:
         """Send a PUT request."""
-        return self.open(*args, method="PUT", **kwargs)
+        kwargs["method"] = "PUT"
+        return self.open(*args, **kwargs)
 
     def patch(self, *args: Any, **kwargs: Any) -> TestResponse:
         """Send a PATCH request."""
-        return self.open(*args, method="PATCH", **kwargs)
+        kwargs["method"] = "PATCH"
+        return self.open(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> TestResponse:
         """Send a DELETE request."""
-        return self.open(*args, method="DELETE", **kwargs)
+        kwargs["method"] = "DELETE"
+        return self.open(*args, **kwargs)
 
     def head(self, *args: Any, **kwargs: Any) -> TestResponse:
         """Send a HEAD request."""
-        return self.open(*args, method="HEAD", **kwargs)
+        kwargs["method"] = "HEAD"
+        return self.open(*args, **kwargs)
 
     def options(self, *args: Any, **kwargs: Any) -> TestResponse:
         """Send an OPTIONS request."""
-        return self.open(*args, method="OPTIONS", **kwargs)
+        kwargs["method"] = "OPTIONS"
+        return self.open(*args, **kwargs)
 
     def trace(self, *args: Any, **kwargs: Any) -> TestResponse:
         """Send a TRACE request."""
-        return self.open(*args, method="TRACE", **kwargs)
+        kwargs["method"] = "TRACE"
+        return self.open(*args, **kwargs)
 
     @contextmanager
     def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[SessionMixin]:
@@ -252,7 +261,7 @@ class FlaskClient:
 
 
 class BlockingStream:
-    """A streamed response read with blocking calls: ``iter_bytes()``, ``iter_lines()``, ``read()``."""
+    """A streamed response read with blocking calls: ``iter_bytes``, ``iter_lines``, ``read``."""
 
     def __init__(self, response: StreamedTestResponse, portal: BlockingPortal) -> None:
         self.response = response
