@@ -109,7 +109,9 @@ def _query_string(path_query: str, query_string: Any) -> bytes:
         return query_string
     if isinstance(query_string, str):
         return query_string.lstrip("?").encode()
-    return urlencode(list(_iter_data(query_string))).encode()
+    # None values are left out, as Werkzeug's client does.
+    pairs = [(key, value) for key, value in _iter_data(query_string) if value is not None]
+    return urlencode(pairs).encode()
 
 
 def default_base_url(

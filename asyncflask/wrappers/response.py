@@ -213,6 +213,16 @@ class Response:
     def location(self, value: str) -> None:
         self.headers["Location"] = value
 
+    @property
+    def allow(self) -> set[str]:
+        """The methods of the ``Allow`` header, upper case (set it with an iterable)."""
+        value = self.headers.get("Allow") or ""
+        return {item.strip().upper() for item in value.split(",") if item.strip()}
+
+    @allow.setter
+    def allow(self, methods: Iterable[str]) -> None:
+        self.headers["Allow"] = ", ".join(sorted({m.upper() for m in methods}))
+
     def set_cookie(
         self,
         key: str,
