@@ -730,6 +730,9 @@ def run_command(
     bound_port = sock.getsockname()[1]
     click.echo(f" * Serving asyncflask app {app.name!r}")
     click.echo(f" * Debug mode: {'on' if debug else 'off'}")
+    shown_host = f"[{host}]" if ":" in host else host
+    scheme = "https" if cert is not None else "http"
+    click.echo(f" * Running on {scheme}://{shown_host}:{bound_port} (Press CTRL+C to quit)")
     options: dict[str, Any] = {
         "host": host,
         "port": bound_port,
