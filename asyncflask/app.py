@@ -22,7 +22,7 @@ from .coerce import coerce_response
 from .concurrency import SyncRunner, is_async_callable
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .debughelpers import is_loopback, printable, traceback_page
+from .debughelpers import debug_error_body, is_loopback, printable
 from .errorhandlers import find_handler
 from .exceptions import (
     BadRequest,
@@ -615,7 +615,8 @@ class Flask(Scaffold):
         if handler is not None:
             rv = await self._call(handler, server_error)
         elif self.debug and is_loopback(request):
-            rv = self.response_class(traceback_page(e), status=500)
+            body, content_type = debug_error_body(e, request.headers.get("Accept"))
+            rv = self.response_class(body, status=500, content_type=content_type)
         return await self.finalize_request(ctx, rv, from_error_handler=True)
 
     def log_exception(

@@ -594,3 +594,41 @@ def test_run_reload_restarts_on_edit(project: Path) -> None:
     finally:
         _, output, took = stop(process, signal.SIGINT)
     assert took < 8, output
+
+
+# -- the documented example -----------------------------------------------------
+
+
+@pytest.fixture
+def example_runner() -> Iterator[click.testing.CliRunner]:
+    from examples.commands import USERS, app
+
+    USERS.clear()
+    yield app.test_cli_runner()
+    USERS.clear()
+
+
+def test_example_commands(example_runner: CliRunner) -> None:
+    from examples.commands import USERS
+
+    result = example_runner.invoke(args=["init-db"])
+    assert result.exit_code == 0
+    assert "Initialized the database" in result.output
+    result = example_runner.invoke(args=["create-user", "admin", "--admin"])
+    assert "Creating admin user: admin" in result.output
+    result = example_runner.invoke(args=["reset-password"], input="secret123\nsecret123\n")
+    assert "Password updated" in result.output
+    assert USERS["admin"] == {"admin": True, "password": "secret123"}
+    assert example_runner.invoke(args=["count-users"]).output == "1 users\n"
+
+
+def test_example_through_the_real_command() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "asyncflask", "--app", "examples.commands", "create-user", "ada"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=ROOT,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "Creating regular user: ada\n"

@@ -166,8 +166,18 @@ def test_sync_client_reraises_in_debug_mode(debug_app: Flask) -> None:
 
 async def test_propagate_exceptions_false_keeps_errors_in(debug_app: Flask) -> None:
     debug_app.config["PROPAGATE_EXCEPTIONS"] = False
-    rv = await debug_app.test_client().get("/boom")
+    client = debug_app.test_client()
+    rv = await client.get("/boom", headers={"Accept": "text/html"})
     assert rv.status_code == 500
+    assert rv.mimetype == "text/html"
+    assert b"return str(items[3])" in rv.data
+    rv = await client.get("/boom")
+    assert rv.mimetype == "text/plain"
+    assert b"IndexError" in rv.data
+    debug_app.debug = False
+    rv = await client.get("/boom")
+    assert rv.status_code == 500
+    assert b"IndexError" not in rv.data
 
 
 async def test_many_failing_requests_at_once(debug_app: Flask) -> None:

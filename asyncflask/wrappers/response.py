@@ -223,6 +223,20 @@ class Response:
     def allow(self, methods: Iterable[str]) -> None:
         self.headers["Allow"] = ", ".join(sorted({m.upper() for m in methods}))
 
+    @property
+    def vary(self) -> set[str]:
+        """The header names of the ``Vary`` header (set it with an iterable)."""
+        return {
+            item.strip()
+            for value in self.headers.getlist("Vary")
+            for item in value.split(",")
+            if item.strip()
+        }
+
+    @vary.setter
+    def vary(self, names: Iterable[str]) -> None:
+        self.headers["Vary"] = ", ".join(names)
+
     def set_cookie(
         self,
         key: str,
