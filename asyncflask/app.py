@@ -11,30 +11,35 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Sequence, ValuesView
+from datetime import timedelta
 from itertools import chain
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
+import anyio
 import anyio.to_thread
 
 from .coerce import coerce_response
-from .concurrency import SyncRunner, is_async_callable
-from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .concurrency import Lease, SyncRunner, is_async_callable
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute, as_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import debug_error_body, is_loopback, printable
-from .errorhandlers import find_handler
+from .errorhandlers import find_handler, is_http_exception
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
+    NotFound,
     RequestRedirect,
 )
 from .globals import _cv_context
+from .instance import default_instance_path
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .lifespan import Lifespan
 from .logging import create_logger
+from .plans import EndpointPlan
 from .routing import BuildError, Map, Rule
 from .scaffold import F, Scaffold, endpoint_from_view_func
 from .sending import send_response
@@ -44,6 +49,20 @@ from .sessions import (
     save_session,
     session_needs_refresh,
 )
+from .sessions import (
+    save_session_sync as _save_session_sync,
+)
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    got_request_exception,
+    notify,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
+from .templating import TemplatingMixin, _default_template_ctx_processor
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
 from .wrappers import Request, Response
@@ -51,6 +70,7 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     import logging
 
+    from .blueprints import Blueprint
     from .testing import AsyncFlaskClient, FlaskClient, FlaskCliRunner
 
 T = TypeVar("T")
@@ -69,7 +89,77 @@ class _RouteOptions:
         self.limits = limits
 
 
-class Flask(Scaffold):
+class _Finished:
+    """A response whose ``after_request`` functions ran on the request's thread, or their error."""
+
+    __slots__ = ("error", "response")
+
+    def __init__(self, response: Response | None, error: Exception | None = None) -> None:
+        self.response = response
+        self.error = error
+
+    def unwrap(self) -> Response:
+        error = self.error
+        if error is not None:
+            self.error = None
+            try:
+                raise error
+            finally:
+                del error
+        return self.response  # type: ignore[return-value]
+
+
+#: How many callables ``_is_async`` remembers; views and hooks stay far below it.
+_ASYNC_CACHE_SIZE = 2048
+
+#: Pipeline methods that, when overridden, make a request run them one by one.
+_STEP_METHODS = (
+    "preprocess_request",
+    "dispatch_request",
+    "finalize_request",
+    "make_response",
+    "process_response",
+)
+
+
+#: Flask's public methods that the pipeline calls when an app or an extension overrides them.
+_OVERRIDABLE = (
+    *_STEP_METHODS,
+    "handle_exception",
+    "handle_user_exception",
+    "handle_http_exception",
+)
+
+
+def _call_view(view: Callable[..., Any], view_args: dict[str, Any]) -> Any:
+    return view(**view_args)
+
+
+def _current_request() -> Request:
+    ctx = _cv_context.get(None)
+    request = ctx.request if ctx is not None else None
+    if request is None:
+        raise RuntimeError(
+            "Working outside of request context. Push one with"
+            " `app.test_request_context()` or run this inside a view."
+        )
+    return request
+
+
+def _current_blueprints() -> list[str]:
+    ctx = _cv_context.get(None)
+    if ctx is None:
+        return []
+    request = ctx.request if ctx.request is not None else ctx.websocket
+    return request.blueprints if request is not None else []
+
+
+def _on_loopback() -> bool:
+    ctx = _cv_context.get(None)
+    return ctx is not None and ctx.request is not None and is_loopback(ctx.request)
+
+
+class Flask(TemplatingMixin, Scaffold):
     """An ASGI application with Flask's API.
 
     ``app = Flask(__name__)``, decorate views with ``@app.route(...)``, and serve
@@ -95,6 +185,10 @@ class Flask(Scaffold):
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
     debug: ConfigAttribute[bool] = ConfigAttribute("DEBUG")
+    #: ``PERMANENT_SESSION_LIFETIME`` as a ``timedelta`` (the config may hold seconds).
+    permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
+        "PERMANENT_SESSION_LIFETIME", get_converter=as_timedelta
+    )
 
     default_config: dict[str, Any] = DEFAULT_CONFIG
 
@@ -118,7 +212,15 @@ class Flask(Scaffold):
             template_folder=template_folder,
             root_path=root_path,
         )
-        self.instance_path = instance_path or os.path.join(self.root_path, "instance")
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute. A relative path was"
+                " given instead."
+            )
+        #: The instance folder: deployment-local files (config, secrets, SQLite databases).
+        self.instance_path = instance_path
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path,
             self.default_config,
@@ -131,14 +233,38 @@ class Flask(Scaffold):
         self.while_serving_funcs: list[Callable[[], Any]] = []
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
-        self.blueprints: dict[str, Any] = {}
+        #: Registered blueprints by their (dotted) names, in registration order.
+        self.blueprints: dict[str, Blueprint] = {}
         self._route_options: dict[Rule, _RouteOptions] = {}
         self._async_cache: dict[Callable[..., Any], bool] = {}
         self._plain_asgi = type(self).asgi_app is Flask.asgi_app
         self._sync_runner: SyncRunner | None = None
+        self._plans: dict[str | None, EndpointPlan] = {}
+        self._steps_overridden = False
+        self._overridden: set[str] | None = None
         self._lifespan = Lifespan(self)
         self._logger: logging.Logger | None = None
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        self.template_context_processors[None].append(_default_template_ctx_processor)
+        self.static_host = static_host
+        if self.has_static_folder:
+            self._add_static_route(static_host, host_matching)
+
+    def _add_static_route(self, static_host: str | None, host_matching: bool) -> None:
+        if bool(static_host) != host_matching:
+            raise ValueError(
+                "Invalid static_host/host_matching combination: 'static_host' is required"
+                " with host_matching=True, and only allowed with it."
+            )
+        view = self.send_static_file if static_host is None else self._send_static_file_on_host
+        self.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", view)
+
+    def _send_static_file_on_host(self, filename: str) -> Response:
+        from .globals import request
+
+        if request.host != self.static_host:
+            raise NotFound()
+        return self.send_static_file(filename)
 
     # -- identity -------------------------------------------------------------
 
@@ -175,28 +301,112 @@ class Flask(Scaffold):
     def _sync(self) -> SyncRunner:
         runner = self._sync_runner
         if runner is None:
-            runner = self._sync_runner = SyncRunner(int(self.config["SYNC_THREAD_LIMIT"]))
+            runner = self._sync_runner = SyncRunner(
+                int(self.config["SYNC_THREAD_LIMIT"]), int(self.config["SYNC_LEASE_LIMIT"])
+            )
         return runner
 
     def _is_async(self, func: Callable[..., Any]) -> bool:
         try:
             return self._async_cache[func]
         except KeyError:
-            result = self._async_cache[func] = is_async_callable(func)
+            cache = self._async_cache
+            if len(cache) >= _ASYNC_CACHE_SIZE:
+                cache.clear()  # per-request callables (closures) must not pile up
+            result = cache[func] = is_async_callable(func)
             return result
         except TypeError:
             return is_async_callable(func)
 
     async def _call(self, func: Callable[..., T], *args: Any) -> T:
+        """Await ``func(*args)`` if it is async, else run it on the current context's thread."""
         if self._is_async(func):
             return await func(*args)  # type: ignore[no-any-return,misc]
-        return await self._sync.run(func, *args)
+        ctx = _cv_context.get(None)
+        if ctx is None:
+            return await self._sync.run(func, *args)
+        lease = ctx._lease or await ctx._thread_lease()
+        return await lease.run(func, *args)
+
+    async def _lease(self, ctx: AppContext) -> Lease:
+        return ctx._lease or await ctx._thread_lease()
+
+    def _plan_for(self, rule: Rule | None) -> EndpointPlan:
+        """The hooks of ``rule``'s endpoint, flattened once (until a registry changes)."""
+        endpoint = rule.endpoint if rule is not None else None
+        plan = self._plans.get(endpoint)
+        if plan is None:
+            if not self._plans:
+                self._find_overrides()
+            plan = self._plans[endpoint] = EndpointPlan(self, endpoint)
+        return plan
+
+    def _registry_changed(self) -> None:
+        self._plans.clear()
+
+    def _find_overrides(self) -> set[str]:
+        """Which of Flask's public pipeline methods a subclass or an extension replaced."""
+        found = self._overridden = {
+            name
+            for name in _OVERRIDABLE
+            if getattr(type(self), name) is not getattr(Flask, name) or name in self.__dict__
+        }
+        self._steps_overridden = any(name in found for name in _STEP_METHODS)
+        return found
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Return ``func`` unchanged (sync callables are run in threads by the pipeline)."""
+        """A version of ``func`` callable from sync code, as in Flask.
+
+        A sync function comes back unchanged; an ``async def`` one becomes a blocking
+        call (see ``async_to_sync``).
+        """
+        if self._is_async(func):
+            return self.async_to_sync(func)
         return func
 
+    def async_to_sync(self, func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        """Wrap an async function as a blocking one.
+
+        Called from a request's thread (a sync view or hook), the coroutine runs on
+        the request's event loop with its context, and sync code it calls runs back on
+        the same thread; called from a thread without an event loop, it runs on a new one.
+        """
+        from .leases import call_async_blocking
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return call_async_blocking(func, *args, **kwargs)
+
+        return wrapper
+
+    def auto_find_instance_path(self) -> str:
+        """The default instance folder: ``instance`` beside the package or module (see
+        ``asyncflask.instance`` for installed packages)."""
+        return default_instance_path(self.import_name, self.name)
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> IO[Any]:
+        """Open a file below ``instance_path`` (any mode; ``encoding`` for text modes)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
     # -- registration ---------------------------------------------------------
+
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint``: its routes, hooks and handlers become the app's.
+
+        Options: ``url_prefix``, ``subdomain``, ``url_defaults`` and ``name``
+        (to register one blueprint twice) override the blueprint's own;
+        ``cli_group`` names its command group.
+        """
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> ValuesView[Blueprint]:
+        """The registered blueprints, in the order they were registered."""
+        return self.blueprints.values()
 
     def add_url_rule(
         self,
@@ -254,6 +464,7 @@ class Flask(Scaffold):
     def teardown_appcontext(self, f: F) -> F:
         """Run ``f(error)`` when an application context ends (after every request too)."""
         self.teardown_appcontext_funcs.append(f)
+        self._registry_changed()
         return f
 
     def before_serving(self, f: F) -> F:
@@ -388,17 +599,19 @@ class Flask(Scaffold):
         error: BaseException | None = None
         try:
             try:
+                if appcontext_pushed.receivers:
+                    await notify(appcontext_pushed, self)
                 response = await self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e
-                response = await self.handle_exception(ctx, e)
+                response = await self._handle_exception(ctx, e)
             try:
                 await send_response(
                     response,
                     receive,
                     send,
                     head=request.method == "HEAD",
-                    sync_runner=self._sync,
+                    threads=ctx,
                 )
             except Exception as e:
                 if self.propagate_exceptions:
@@ -411,21 +624,35 @@ class Flask(Scaffold):
                 )
             finally:
                 if response._on_close:
-                    await self._sync.run(response.close)
+                    await (await self._lease(ctx)).run(response.close)
         except BaseException as e:
             error = e
             raise
         finally:
             try:
-                if self.teardown_request_funcs or self.teardown_appcontext_funcs:
-                    await ctx._teardown(error)
+                if (
+                    self.teardown_request_funcs
+                    or self.teardown_appcontext_funcs
+                    or request_tearing_down.receivers
+                    or appcontext_tearing_down.receivers
+                ):
+                    if error is not None and isinstance(error, anyio.get_cancelled_exc_class()):
+                        # Teardown runs even for a cancelled request (its database
+                        # connection still needs closing).
+                        with anyio.CancelScope(shield=True):
+                            await ctx._teardown(error)
+                    else:
+                        await ctx._teardown(error)
             finally:
+                ctx._end_lease()
                 request.close()
                 _cv_context.reset(token)
                 # Servers may keep a snapshot of the context taken while the request ran
                 # (uvicorn's keep-alive timer does); let it hold an empty shell only.
                 ctx._release()
                 error = None  # its traceback holds this frame
+                if appcontext_popped.receivers:
+                    await notify(appcontext_popped, self)
 
     # -- the request pipeline -------------------------------------------------
 
@@ -448,8 +675,13 @@ class Flask(Scaffold):
             request.routing_exception = e
 
     async def full_dispatch_request(self, ctx: RequestContext) -> Response:
-        """Route, read the body, run ``before_request`` hooks and the view, build the response."""
+        """Route, read the body, run ``before_request`` hooks and the view, build the response.
+
+        When the hooks, the view and the ``after_request`` functions of the endpoint
+        are all sync, they run in one hop to the request's thread.
+        """
         request = ctx.request
+        finished: _Finished | None = None
         try:
             if self.config["TRUSTED_HOSTS"] is not None:
                 request.host  # noqa: B018 - validates the Host header before anything runs
@@ -459,15 +691,105 @@ class Flask(Scaffold):
                 await self._read_body(request, rule)
             else:
                 request._body = b""
-            rv = None
-            if self.url_value_preprocessors or self.before_request_funcs:
-                rv = await self.preprocess_request(ctx)
-            if rv is None:
-                rv = await self.dispatch_request(ctx)
+            plan = ctx._plan = self._plan_for(rule)
+            if request_started.receivers:
+                await notify(request_started, self)
+            view = self._sync_view(request)
+            if (
+                view is not False
+                and plan.head_sync
+                and plan.after_sync
+                and not self._steps_overridden
+                and (view is not None or plan.has_head or plan.after)
+                and self._session_saves_sync()
+            ):
+                lease = ctx._lease or await ctx._thread_lease()
+                result = await lease.run(self._dispatch_in_thread, ctx, plan, view)
+                if type(result) is _Finished:
+                    finished = result
+                    rv = None
+                else:
+                    rv = result
+            else:
+                rv = None
+                if plan.has_head:
+                    rv = await self.preprocess_request(ctx)
+                if rv is None:
+                    rv = await self.dispatch_request(ctx)
         except Exception as e:
-            rv = await self.handle_user_exception(ctx, e)
+            rv = await self._handle_user_exception(ctx, e)
+        if finished is not None:
+            response = finished.unwrap()
+            if request_finished.receivers:
+                await notify(request_finished, self, response=response)
+            return response
         response = await self.finalize_request(ctx, rv)
         del rv  # often the handled error itself, whose traceback holds this frame: a cycle
+        return response
+
+    def _sync_view(self, request: Request) -> Callable[..., Any] | bool | None:
+        """The sync view to call: None when the framework answers, False for an async view."""
+        if request.routing_exception is not None:
+            return None
+        rule: Rule = request.url_rule  # type: ignore[assignment]
+        if rule.provide_automatic_options and request.method == "OPTIONS":
+            return None
+        view = self.view_functions[rule.endpoint]  # type: ignore[index]
+        return False if self._is_async(view) else view
+
+    def _session_saves_sync(self) -> bool:
+        interface = self.session_interface
+        return (
+            type(interface) is SecureCookieSessionInterface
+            or interface is None
+            or not self._is_async(interface.save_session)
+        )
+
+    def _dispatch_in_thread(
+        self, ctx: RequestContext, plan: EndpointPlan, view: Callable[..., Any] | None
+    ) -> Any:
+        """The sync hooks, the view and (when they are sync) the after functions, in one go.
+
+        Runs on the request's thread. An error of the hooks or the view propagates;
+        the finished response (or the error of finishing it) comes back as ``_Finished``.
+        """
+        rv = self._preprocess_in_thread(ctx, plan) if plan.has_head else None
+        if rv is None:
+            request = ctx.request
+            if request.routing_exception is not None:
+                raise request.routing_exception
+            if view is None:
+                rv = self.make_default_options_response()
+            else:
+                rv = view(**(request.view_args or {}))
+        if any(self._is_async(f) for f in ctx._after_request_functions):
+            return rv  # the loop finishes it
+        try:
+            response = self.make_response(rv)
+            del rv
+            response = self._after_in_thread(ctx, plan, response)
+            _save_session_sync(self, ctx, response)
+        except Exception as e:
+            return _Finished(None, e)
+        return _Finished(response)
+
+    def _preprocess_in_thread(self, ctx: RequestContext, plan: EndpointPlan) -> Any:
+        request = ctx.request
+        for func in plan.preprocessors:
+            func(request.endpoint, request.view_args)
+        for func in plan.before:
+            rv = func()
+            if rv is not None:
+                return rv
+        return None
+
+    def _after_in_thread(
+        self, ctx: RequestContext, plan: EndpointPlan, response: Response
+    ) -> Response:
+        for func in ctx._after_request_functions:
+            response = func(response)
+        for func in plan.after:
+            response = func(response)
         return response
 
     async def _read_body(self, request: Request, rule: Rule) -> None:
@@ -483,20 +805,19 @@ class Flask(Scaffold):
 
     async def preprocess_request(self, ctx: RequestContext) -> Any:
         """Run URL value preprocessors and ``before_request`` hooks; return a non-None hook rv."""
-        request = ctx.request
-        if not (self.url_value_preprocessors or self.before_request_funcs):
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
+        if not plan.has_head:
             return None
-        names: Iterable[str | None] = (None, *reversed(request.blueprints))
-        if self.url_value_preprocessors:
-            for name in names:
-                for func in self.url_value_preprocessors.get(name, ()):
-                    await self._call(func, request.endpoint, request.view_args)
-        if self.before_request_funcs:
-            for name in names:
-                for func in self.before_request_funcs.get(name, ()):
-                    rv = await self._call(func)
-                    if rv is not None:
-                        return rv
+        if plan.head_sync:
+            lease = ctx._lease or await ctx._thread_lease()
+            return await lease.run(self._preprocess_in_thread, ctx, plan)
+        request = ctx.request
+        for func in plan.preprocessors:
+            await self._call(func, request.endpoint, request.view_args)
+        for func in plan.before:
+            rv = await self._call(func)
+            if rv is not None:
+                return rv
         return None
 
     async def dispatch_request(self, ctx: RequestContext) -> Any:
@@ -507,16 +828,17 @@ class Flask(Scaffold):
         # Runtime casts cost a call each; the matched rule and its endpoint are set here.
         rule: Rule = request.url_rule  # type: ignore[assignment]
         if rule.provide_automatic_options and request.method == "OPTIONS":
-            return self.make_default_options_response(ctx)
+            return self.make_default_options_response()
         view = self.view_functions[rule.endpoint]  # type: ignore[index]
         view_args = request.view_args or {}
         if self._is_async(view):
             return await view(**view_args)
-        return await self._sync.run(functools.partial(view, **view_args))
+        lease = ctx._lease or await ctx._thread_lease()
+        return await lease.run(_call_view, view, view_args)
 
-    def make_default_options_response(self, ctx: RequestContext) -> Response:
+    def make_default_options_response(self) -> Response:
         """An empty response whose ``Allow`` header lists the methods of the path."""
-        request = ctx.request
+        request = _current_request()
         methods = self.url_map.allowed_methods(request.path)
         response = self.response_class()
         response.headers["Allow"] = ", ".join(sorted(methods))
@@ -528,7 +850,9 @@ class Flask(Scaffold):
         """Turn ``rv`` into a response and run the ``after_request`` functions on it."""
         response = self.make_response(rv)
         try:
-            response = await self.process_response(ctx, response)
+            response = await self._process_response(ctx, response)
+            if request_finished.receivers:
+                await notify(request_finished, self, response=response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -548,23 +872,57 @@ class Flask(Scaffold):
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
         return coerce_response(rv, self.response_class, self.json, endpoint)
 
-    async def process_response(self, ctx: RequestContext, response: Response) -> Response:
+    def process_response(self, response: Response) -> Response:
         """Run ``after_this_request`` and ``after_request`` functions, then save the session."""
-        request = ctx.request
+        ctx = _cv_context.get(None)
+        if not isinstance(ctx, RequestContext):
+            raise RuntimeError("process_response() needs an active request context.")
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
         for func in ctx._after_request_functions:
-            response = await self._call(func, response)
-        if self.after_request_funcs:
-            for name in chain(request.blueprints, (None,)):
-                for func in reversed(self.after_request_funcs.get(name, ())):
+            response = self.ensure_sync(func)(response)
+        for func in plan.after:
+            response = self.ensure_sync(func)(response)
+        interface = self.session_interface
+        session = ctx._session
+        if session is None and session_needs_refresh(self, ctx.request):
+            session = ctx.session
+        if session is not None and interface is not None and not interface.is_null_session(session):
+            self.ensure_sync(interface.save_session)(self, session, response)
+        return response
+
+    async def _process_response(self, ctx: RequestContext, response: Response) -> Response:
+        if self._overrides("process_response"):
+            return await self._on_thread(ctx, self.process_response, response)
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
+        extra = ctx._after_request_functions
+        if extra or plan.after:
+            if plan.after_sync and not any(self._is_async(f) for f in extra):
+                lease = ctx._lease or await ctx._thread_lease()
+                response = await lease.run(self._after_in_thread, ctx, plan, response)
+            else:
+                for func in extra:
+                    response = await self._call(func, response)
+                for func in plan.after:
                     response = await self._call(func, response)
         session = ctx._session
-        if session is None and session_needs_refresh(self, request):
+        if session is None and session_needs_refresh(self, ctx.request):
             session = ctx.session
         if session is not None:
-            await save_session(self, session, response)
+            interface = self.session_interface
+            if type(interface) is SecureCookieSessionInterface or self._is_async(
+                interface.save_session
+            ):
+                await save_session(self, session, response)
+            else:
+                lease = ctx._lease or await ctx._thread_lease()
+                await lease.run(_save_session_sync, self, ctx, response)
         return response
 
     # -- errors ---------------------------------------------------------------
+    #
+    # The public methods keep Flask's sync signatures, for code that calls or overrides
+    # them (extensions do both); they work in a request's sync code. The pipeline uses
+    # the private async forms, which defer to an override on the request's thread.
 
     def trap_http_exception(self, e: Exception) -> bool:
         """Whether an HTTP exception should propagate like an unhandled one (debugging aid)."""
@@ -577,22 +935,88 @@ class Flask(Scaffold):
             return isinstance(e, BadRequest)
         return False
 
-    async def handle_http_exception(self, ctx: RequestContext, e: HTTPException) -> Any:
-        """Find and call the handler for an HTTP error; without one the error is the response."""
+    def handle_http_exception(self, e: HTTPException) -> Any:
+        """Call the handler registered for an HTTP error; without one the error is the response."""
         if e.code is None or isinstance(e, RequestRedirect):
             return e
-        request = ctx.request
-        handler = find_handler(self.error_handler_spec, e, request.blueprints)
+        handler = find_handler(self.error_handler_spec, e, _current_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def handle_user_exception(self, e: Exception) -> Any:
+        """Handle an error from routing, hooks or the view; re-raise it if nothing handles it."""
+        if is_http_exception(e) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)  # type: ignore[arg-type]
+        handler = find_handler(self.error_handler_spec, e, _current_blueprints())
+        if handler is None:
+            try:
+                raise e
+            finally:
+                del e
+        return self.ensure_sync(handler)(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
+        if self.propagate_exceptions:
+            try:
+                raise e
+            finally:
+                del e
+        self.log_exception((type(e), e, e.__traceback__))
+        server_error = InternalServerError(original_exception=e)
+        handler = find_handler(self.error_handler_spec, server_error, _current_blueprints())
+        rv: Any = server_error
+        if handler is not None:
+            rv = self.ensure_sync(handler)(server_error)
+        elif self.debug and _on_loopback():
+            ctx = _cv_context.get(None)
+            accept = ctx.request.headers.get("Accept") if ctx and ctx.request else None
+            body, content_type = debug_error_body(e, accept)
+            rv = self.response_class(body, status=500, content_type=content_type)
+        response = self.make_response(rv)
+        try:
+            return self.process_response(response)
+        except Exception:
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+            return response
+
+    def log_exception(
+        self, exc_info: tuple[type[BaseException], BaseException, TracebackType | None]
+    ) -> None:
+        """Log an unhandled exception with the request path and method."""
+        ctx = _cv_context.get(None)
+        request = ctx.request if ctx is not None else None
+        if request is None:
+            self.logger.error("Exception", exc_info=exc_info)
+            return
+        self.logger.error(
+            "Exception on %s [%s]", printable(request.path), request.method, exc_info=exc_info
+        )
+
+    def _overrides(self, name: str) -> bool:
+        return name in (self._overridden or self._find_overrides())
+
+    async def _on_thread(self, ctx: AppContext, func: Callable[..., T], *args: Any) -> T:
+        lease = ctx._lease or await ctx._thread_lease()
+        return await lease.run(func, *args)
+
+    async def _handle_http_exception(self, ctx: RequestContext, e: HTTPException) -> Any:
+        if self._overrides("handle_http_exception"):
+            return await self._on_thread(ctx, self.handle_http_exception, e)
+        if e.code is None or isinstance(e, RequestRedirect):
+            return e
+        handler = find_handler(self.error_handler_spec, e, ctx.request.blueprints)
         if handler is None:
             return e
         return await self._call(handler, e)
 
-    async def handle_user_exception(self, ctx: RequestContext, e: Exception) -> Any:
-        """Handle an error from routing, hooks or the view; re-raise it if nothing handles it."""
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return await self.handle_http_exception(ctx, e)
-        request = ctx.request
-        handler = find_handler(self.error_handler_spec, e, request.blueprints)
+    async def _handle_user_exception(self, ctx: RequestContext, e: Exception) -> Any:
+        if self._overrides("handle_user_exception"):
+            return await self._on_thread(ctx, self.handle_user_exception, e)
+        if is_http_exception(e) and not self.trap_http_exception(e):
+            return await self._handle_http_exception(ctx, e)  # type: ignore[arg-type]
+        handler = find_handler(self.error_handler_spec, e, ctx.request.blueprints)
         if handler is None:
             try:
                 raise e
@@ -600,14 +1024,17 @@ class Flask(Scaffold):
                 del e  # this frame is in e's traceback: keeping e would make a cycle
         return await self._call(handler, e)
 
-    async def handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
-        """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
+    async def _handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
+        if got_request_exception.receivers:
+            await notify(got_request_exception, self, exception=e)
+        if self._overrides("handle_exception"):
+            return self.make_response(await self._on_thread(ctx, self.handle_exception, e))
         if self.propagate_exceptions:
             try:
                 raise e
             finally:
-                del e  # as in handle_user_exception
-        self.log_exception(ctx, (type(e), e, e.__traceback__))
+                del e  # as in _handle_user_exception
+        self.log_exception((type(e), e, e.__traceback__))
         server_error = InternalServerError(original_exception=e)
         request = ctx.request
         handler = find_handler(self.error_handler_spec, server_error, request.blueprints)
@@ -618,17 +1045,6 @@ class Flask(Scaffold):
             body, content_type = debug_error_body(e, request.headers.get("Accept"))
             rv = self.response_class(body, status=500, content_type=content_type)
         return await self.finalize_request(ctx, rv, from_error_handler=True)
-
-    def log_exception(
-        self,
-        ctx: RequestContext,
-        exc_info: tuple[type[BaseException], BaseException, TracebackType | None],
-    ) -> None:
-        """Log an unhandled exception with the request path and method."""
-        request = ctx.request
-        self.logger.error(
-            "Exception on %s [%s]", printable(request.path), request.method, exc_info=exc_info
-        )
 
     # -- teardown -------------------------------------------------------------
 
@@ -657,25 +1073,75 @@ class Flask(Scaffold):
         funcs = self._request_teardown_funcs(ctx)
         if funcs:
             await self._run_teardowns(funcs, exc)
+        if request_tearing_down.receivers:
+            await notify(request_tearing_down, self, exc=exc)
 
     async def do_teardown_appcontext(self, ctx: AppContext, exc: BaseException | None) -> None:
         """Run every ``teardown_appcontext`` function (last registered first), even if one fails."""
         if self.teardown_appcontext_funcs:
             await self._run_teardowns(list(reversed(self.teardown_appcontext_funcs)), exc)
+        if appcontext_tearing_down.receivers:
+            await notify(appcontext_tearing_down, self, exc=exc)
+
+    async def teardown_request_context(
+        self, ctx: RequestContext, exc: BaseException | None
+    ) -> None:
+        """End a request: its ``teardown_request`` then the app's ``teardown_appcontext`` functions.
+
+        When all of them are sync they run in one hop to the request's thread.
+        """
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
+        await self._run_teardowns(plan.teardown, exc, all_sync=plan.teardown_sync)
+        if request_tearing_down.receivers:
+            await notify(request_tearing_down, self, exc=exc)
+        if appcontext_tearing_down.receivers:
+            await notify(appcontext_tearing_down, self, exc=exc)
 
     async def _run_teardowns(
-        self, funcs: list[Callable[[BaseException | None], Any]], exc: BaseException | None
+        self,
+        funcs: Sequence[Callable[[BaseException | None], Any]],
+        exc: BaseException | None,
+        all_sync: bool | None = None,
     ) -> None:
+        if not funcs:
+            return
+        if all_sync is None:
+            all_sync = not any(self._is_async(func) for func in funcs)
+        first_error: Exception | None
+        if all_sync:
+            ctx = _cv_context.get(None)
+            if ctx is None:
+                first_error = await self._sync.run(self._teardowns_in_thread, funcs, exc)
+            else:
+                lease = ctx._lease or await ctx._thread_lease()
+                first_error = await lease.run(self._teardowns_in_thread, funcs, exc)
+        else:
+            first_error = None
+            for func in funcs:
+                try:
+                    await self._call(func, exc)
+                except Exception as e:
+                    self.logger.exception("Teardown function %r failed", func)
+                    if first_error is None:
+                        first_error = e
+        if first_error is not None and self.propagate_exceptions:
+            try:
+                raise first_error
+            finally:
+                first_error = None
+
+    def _teardowns_in_thread(
+        self, funcs: Sequence[Callable[[BaseException | None], Any]], exc: BaseException | None
+    ) -> Exception | None:
         first_error: Exception | None = None
         for func in funcs:
             try:
-                await self._call(func, exc)
+                func(exc)
             except Exception as e:
                 self.logger.exception("Teardown function %r failed", func)
                 if first_error is None:
                     first_error = e
-        if first_error is not None and self.propagate_exceptions:
-            raise first_error
+        return first_error
 
     # -- URLs -----------------------------------------------------------------
 

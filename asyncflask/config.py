@@ -15,7 +15,8 @@ from typing import IO, Any, Generic, TypeVar, overload
 T = TypeVar("T")
 
 #: Every setting the framework reads, with its default. ``SYNC_THREAD_LIMIT`` caps the
-#: worker threads of sync views and hooks; ``BODY_TIMEOUT`` is the time a client has to
+#: threads running sync views and hooks at once, ``SYNC_LEASE_LIMIT`` the threads leased
+#: to requests at all (see docs/threads.md); ``BODY_TIMEOUT`` is the time a client has to
 #: send a request body (408 after it); ``MAX_CONTENT_LENGTH`` defaults to 16 MiB because
 #: bodies are buffered before the view runs.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -50,6 +51,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PROVIDE_AUTOMATIC_OPTIONS": True,
     "TRUSTED_HOSTS": None,
     "SYNC_THREAD_LIMIT": 64,
+    "SYNC_LEASE_LIMIT": 1_000,
 }
 
 
@@ -69,6 +71,13 @@ def import_string(import_name: str) -> Any:
             return importlib.import_module(import_name)
         except ImportError:
             raise ImportError(f"{module_name!r} has no attribute {attr!r}") from None
+
+
+def as_timedelta(value: timedelta | float) -> timedelta:
+    """A number of seconds as a ``timedelta`` (a ``timedelta`` is returned as it is)."""
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
 
 
 class ConfigAttribute(Generic[T]):
@@ -119,14 +128,24 @@ class Config(dict[str, Any]):
         return self.from_pyfile(rv, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "FLASK", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str = "ASYNCFLASK", *, loads: Callable[[str], Any] = json.loads
     ) -> bool:
         """Load ``PREFIX_*`` environment variables, parsing values with ``loads`` when possible.
 
-        ``FLASK_`` is the default prefix so environments written for Flask keep working.
-        A double underscore sets a nested key: ``FLASK_DB__HOST`` sets ``config["DB"]["HOST"]``.
+        ``ASYNCFLASK_SECRET_KEY`` sets ``config["SECRET_KEY"]``; a value that does not
+        parse (with ``json.loads`` by default) stays a string. A double underscore sets a
+        nested key: ``ASYNCFLASK_DB__HOST`` sets ``config["DB"]["HOST"]``.
+
+        With the ``ASYNCFLASK`` prefix, ``FLASK_*`` variables are read too, and an
+        ``ASYNCFLASK_*`` one wins over its ``FLASK_*`` twin, so a deployment written for
+        Flask keeps its settings. Any other prefix reads only its own variables.
         """
-        prefix = f"{prefix}_"
+        prefixes = ["FLASK_", "ASYNCFLASK_"] if prefix == "ASYNCFLASK" else [f"{prefix}_"]
+        for current_prefix in prefixes:
+            self._load_prefixed(current_prefix, loads)
+        return True
+
+    def _load_prefixed(self, prefix: str, loads: Callable[[str], Any]) -> None:
         for key in sorted(os.environ):
             if not key.startswith(prefix):
                 continue
@@ -142,7 +161,6 @@ class Config(dict[str, Any]):
             for part in parts:
                 current = current.setdefault(part, {})
             current[tail] = value
-        return True
 
     def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
         """Execute a Python file and load its UPPERCASE names."""
@@ -214,4 +232,4 @@ class Config(dict[str, Any]):
         return f"<{type(self).__name__} {dict.__repr__(self)}>"
 
 
-__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "import_string"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "as_timedelta", "import_string"]

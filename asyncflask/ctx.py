@@ -17,9 +17,19 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from .concurrency import is_async_callable, run_blocking
 from .globals import _cv_context, _no_req_msg
 from .sessions import open_context_session
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    notify,
+    notify_sync,
+    request_tearing_down,
+)
 
 if TYPE_CHECKING:
     from .app import Flask
+    from .leases import Lease
+    from .plans import EndpointPlan
     from .sessions import SessionMixin
     from .websockets import Websocket
     from .wrappers import Request, Response
@@ -76,6 +86,10 @@ class AppContext:
 
     request: Request | None = None
     websocket: Websocket | None = None
+    #: The thread leased to this context's sync code, from its first sync call to its end.
+    _lease: Lease | None = None
+    #: The hooks of the matched endpoint (set by the pipeline).
+    _plan: EndpointPlan | None = None
 
     def __init__(self, app: Flask) -> None:
         self.app = app
@@ -112,16 +126,35 @@ class AppContext:
         self._session = value
 
     @property
-    def _app_ctx(self) -> AppContext:
+    def _as_app_ctx(self) -> AppContext:
         return self
 
     @property
-    def _request_ctx(self) -> AppContext | None:
+    def _as_request_ctx(self) -> AppContext | None:
         return self if self.request is not None else None
+
+    async def _thread_lease(self) -> Lease:
+        """The thread this context's sync code runs on, leased on first use."""
+        lease = self._lease
+        if lease is None:
+            lease = await self.app._sync.lease()
+            if self._lease is not None:  # another task of this context leased one meanwhile
+                lease.release()
+                return self._lease
+            self._lease = lease
+        return lease
+
+    def _end_lease(self) -> None:
+        lease = self._lease
+        if lease is not None:
+            self._lease = None
+            lease.release()
 
     def push(self) -> None:
         """Make this the active context for the current task or thread."""
         self._tokens.append(_cv_context.set(self))
+        if appcontext_pushed.receivers:
+            notify_sync(appcontext_pushed, self.app)
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the synchronous teardown functions and deactivate the context."""
@@ -129,7 +162,11 @@ class AppContext:
             if len(self._tokens) == 1:
                 self._teardown_sync(exc)
         finally:
+            if len(self._tokens) == 1:
+                self._end_lease()
             self._reset()
+        if appcontext_popped.receivers:
+            notify_sync(appcontext_popped, self.app)
 
     async def apop(self, exc: BaseException | None = None) -> None:
         """Run every teardown function, sync and async, and deactivate the context."""
@@ -137,7 +174,11 @@ class AppContext:
             if len(self._tokens) == 1:
                 await self._teardown(exc)
         finally:
+            if len(self._tokens) == 1:
+                self._end_lease()
             self._reset()
+        if appcontext_popped.receivers:
+            await notify(appcontext_popped, self.app)
 
     def _reset(self) -> None:
         if not self._tokens:
@@ -161,6 +202,10 @@ class AppContext:
             except Exception as e:
                 if first_error is None:
                     first_error = e
+        if self.request is not None and request_tearing_down.receivers:
+            notify_sync(request_tearing_down, self.app, exc=exc)
+        if appcontext_tearing_down.receivers:
+            notify_sync(appcontext_tearing_down, self.app, exc=exc)
         if first_error is not None:
             raise first_error
 
@@ -180,7 +225,9 @@ class AppContext:
         self.pop(exc_value)
 
     async def __aenter__(self) -> AppContext:
-        self.push()
+        self._tokens.append(_cv_context.set(self))
+        if appcontext_pushed.receivers:
+            await notify(appcontext_pushed, self.app)
         return self
 
     async def __aexit__(
@@ -206,10 +253,7 @@ class RequestContext(AppContext):
         self._after_request_functions: list[Callable[[Response], Any]] = []
 
     async def _teardown(self, exc: BaseException | None) -> None:
-        try:
-            await self.app.do_teardown_request(self, exc)
-        finally:
-            await self.app.do_teardown_appcontext(self, exc)
+        await self.app.teardown_request_context(self, exc)
 
     def copy(self) -> RequestContext:
         """A new context for the same request and session, for use in another task."""
@@ -282,11 +326,15 @@ def copy_current_request_context(f: F) -> F:
 
         @functools.wraps(f)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            token = _cv_context.set(copied)
+            # A context of its own per call, so the thread its sync calls lease is given
+            # back when the call ends.
+            run_ctx = copied.copy()
+            token = _cv_context.set(run_ctx)
             try:
                 return await f(*args, **kwargs)
             finally:
                 _cv_context.reset(token)
+                run_ctx._end_lease()
 
         return cast(F, async_wrapper)
 

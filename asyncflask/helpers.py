@@ -12,6 +12,7 @@ from urllib.parse import quote
 from .ctx import after_this_request, copy_current_request_context
 from .exceptions import abort
 from .globals import _cv_context, current_app
+from .sendfile import send_file, send_from_directory
 
 if TYPE_CHECKING:
     from .wrappers import Response
@@ -132,6 +133,17 @@ __all__ = [
     "get_load_dotenv",
     "make_response",
     "redirect",
+    "send_file",
+    "send_from_directory",
     "stream_with_context",
     "url_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Flask has it in ``flask.helpers``; it lives in a module that imports this one.
+    if name == "get_template_attribute":
+        from . import templating
+
+        return templating.get_template_attribute
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

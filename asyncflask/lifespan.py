@@ -9,6 +9,7 @@ from .typing import Receive, Scope, Send
 
 if TYPE_CHECKING:
     from .app import Flask
+    from .leases import Lease
 
 _DONE = object()
 
@@ -19,32 +20,40 @@ class Lifespan:
     def __init__(self, app: Flask) -> None:
         self.app = app
         self._running: list[AsyncGenerator[Any, None] | Generator[Any, None, None]] = []
+        # Sync hooks run on one thread from startup to shutdown, as a request's do.
+        self._lease: Lease | None = None
 
     async def startup(self) -> None:
         """Run ``before_serving`` hooks, then ``while_serving`` generators up to their ``yield``."""
         app = self.app
-        async with app.app_context():
-            for func in app.before_serving_funcs:
-                await app._sync.call(func)
-            for func in app.while_serving_funcs:
-                gen = func()
-                self._running.append(gen)
-                if hasattr(gen, "__anext__"):
-                    await gen.__anext__()
-                elif await app._sync.run(next, gen, _DONE) is _DONE:
-                    raise RuntimeError(f"while_serving function {func!r} did not yield.")
+        ctx = app.app_context()
+        async with ctx:
+            try:
+                for func in app.before_serving_funcs:
+                    await app._call(func)
+                for func in app.while_serving_funcs:
+                    gen = func()
+                    self._running.append(gen)
+                    if hasattr(gen, "__anext__"):
+                        await gen.__anext__()
+                    elif await app._call(next, gen, _DONE) is _DONE:
+                        raise RuntimeError(f"while_serving function {func!r} did not yield.")
+            finally:
+                self._lease, ctx._lease = ctx._lease, None
 
     async def shutdown(self) -> None:
         """Resume ``while_serving`` generators (last first), then run ``after_serving`` hooks."""
         app = self.app
-        async with app.app_context():
+        ctx = app.app_context()
+        ctx._lease, self._lease = self._lease, None
+        async with ctx:
             errors: list[BaseException] = []
             while self._running:
                 gen = self._running.pop()
                 try:
                     if hasattr(gen, "__anext__"):
                         await gen.__anext__()
-                    elif await app._sync.run(next, gen, _DONE) is _DONE:
+                    elif await app._call(next, gen, _DONE) is _DONE:
                         continue
                 except StopAsyncIteration:
                     pass
@@ -56,7 +65,7 @@ class Lifespan:
                     )
             for func in app.after_serving_funcs:
                 try:
-                    await app._sync.call(func)
+                    await app._call(func)
                 except Exception as e:
                     errors.append(e)
             if errors:

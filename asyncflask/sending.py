@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterable, AsyncIterator, Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import anyio
 import anyio.lowlevel
@@ -12,9 +12,18 @@ import anyio.lowlevel
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
-from .concurrency import SyncRunner
 from .typing import Receive, Send
 from .wrappers import Response
+
+if TYPE_CHECKING:
+    from .leases import Lease
+
+
+class ThreadSource(Protocol):
+    """Where a response's sync body runs: the request context, which leases one thread."""
+
+    async def _thread_lease(self) -> Lease: ...
+
 
 #: A stream whose sends never block would hold the event loop until the transport's
 #: buffer fills; letting other tasks run every so many chunks gave both more requests
@@ -36,19 +45,23 @@ async def send_response(
     send: Send,
     *,
     head: bool,
-    sync_runner: SyncRunner,
+    threads: ThreadSource,
 ) -> None:
     """Send ``response``; a streamed body stops (and its source is closed) if the client leaves.
 
     Each chunk waits for the server to accept the previous one, so a slow
-    client slows the producer instead of filling memory.
+    client slows the producer instead of filling memory. A sync body is iterated,
+    and closed, on the request's own thread.
     """
     data = response._data
-    start = {
-        "type": "http.response.start",
-        "status": response.status_code,
-        "headers": response.asgi_headers(),
-    }
+    status = response.status_code
+    headers = response.asgi_headers()
+    if status < 200 or status == 204 or status == 304:
+        # These never carry a body (RFC 9110); a 204 not even a Content-Length.
+        head = True
+        if status != 304:
+            headers = [(k, v) for k, v in headers if k != b"content-length"]
+    start = {"type": "http.response.start", "status": status, "headers": headers}
     if data is not None:
         await send(start)
         await send({"type": "http.response.body", "body": b"" if head else data})
@@ -63,7 +76,7 @@ async def send_response(
         if hasattr(stream, "__aiter__"):
             chunks = cast("AsyncIterable[Any]", stream).__aiter__()
         else:
-            chunks = sync_runner.iterate(stream)
+            chunks = (await threads._thread_lease()).iterate(stream)
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(_watch_disconnect, receive, tg.cancel_scope)
@@ -85,10 +98,10 @@ async def send_response(
             raise
     finally:
         with anyio.CancelScope(shield=True):
-            await close_stream(stream, sync_runner)
+            await close_stream(stream, threads)
 
 
-async def close_stream(stream: Any, sync_runner: SyncRunner) -> None:
+async def close_stream(stream: Any, threads: ThreadSource) -> None:
     """Close a response body source so its ``finally`` blocks run."""
     aclose = getattr(stream, "aclose", None)
     if aclose is not None:
@@ -96,7 +109,8 @@ async def close_stream(stream: Any, sync_runner: SyncRunner) -> None:
         return
     close = getattr(stream, "close", None)
     if close is not None:
-        await sync_runner.run(close)
+        lease = await threads._thread_lease()
+        await lease.run(close, pipeline=False)
 
 
 __all__ = ["close_stream", "send_response"]

@@ -31,7 +31,7 @@ from .json.tag import (
 
 if TYPE_CHECKING:
     from .app import Flask
-    from .ctx import AppContext
+    from .ctx import AppContext, RequestContext
     from .wrappers import Request, Response
 
 __all__ = [
@@ -42,6 +42,7 @@ __all__ = [
     "SessionMixin",
     "open_context_session",
     "save_session",
+    "save_session_sync",
     "session_json_serializer",
     "session_needs_refresh",
 ]
@@ -580,6 +581,20 @@ async def save_session(app: Flask, session: SessionMixin, response: Response) ->
     result: Any = interface.save_session(app, session, response)
     if hasattr(result, "__await__"):
         await result
+
+
+def save_session_sync(app: Flask, ctx: RequestContext, response: Response) -> None:
+    """Save the session of ``ctx`` into ``response`` with a sync session interface.
+
+    Runs on the request's thread; an unopened session is saved only to renew its cookie.
+    """
+    session = ctx._session
+    if session is None and session_needs_refresh(app, ctx.request):
+        session = ctx.session
+    interface = app.session_interface
+    if session is None or interface is None or interface.is_null_session(session):
+        return
+    interface.save_session(app, session, response)
 
 
 def session_needs_refresh(app: Flask, request: Request) -> bool:

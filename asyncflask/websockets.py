@@ -5,9 +5,18 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import anyio
+
 from .ctx import WebsocketContext
 from .exceptions import HTTPException, NotFound, WebSocketDisconnect
 from .globals import _cv_context
+from .signals import (
+    got_websocket_exception,
+    notify,
+    websocket_finished,
+    websocket_started,
+    websocket_tearing_down,
+)
 from .typing import Receive, Scope, Send
 from .wrappers.request import _BaseRequest
 
@@ -145,6 +154,8 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
         except HTTPException as e:
             response = e.get_response()
         except Exception as e:
+            if got_websocket_exception.receivers:
+                await notify(got_websocket_exception, app, exception=e)
             if app.propagate_exceptions:
                 error = e
                 await _finish(ws, None, code=1011)
@@ -159,10 +170,23 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
         raise
     finally:
         try:
-            await ctx._teardown(error)
+            if error is not None and isinstance(error, anyio.get_cancelled_exc_class()):
+                with anyio.CancelScope(shield=True):
+                    await _teardown(app, ctx, error)
+            else:
+                await _teardown(app, ctx, error)
         finally:
+            ctx._end_lease()
             _cv_context.reset(token)
             ctx._release()
+
+
+async def _teardown(app: Flask, ctx: WebsocketContext, error: BaseException | None) -> None:
+    try:
+        if websocket_tearing_down.receivers:
+            await notify(websocket_tearing_down, app, exc=error)
+    finally:
+        await ctx._teardown(error)
 
 
 async def _dispatch(app: Flask, ws: Websocket) -> Response | None:
@@ -172,6 +196,8 @@ async def _dispatch(app: Flask, ws: Websocket) -> Response | None:
     ws.url_rule, ws.view_args = app.url_map.match(path, "GET", websocket=True)
     names = (None, *reversed(ws.blueprints))
     rv: Any = None
+    if websocket_started.receivers:
+        await notify(websocket_started, app)
     for name in names:
         for func in app.url_value_preprocessors.get(name, ()):
             await app._call(func, ws.endpoint, ws.view_args)
@@ -193,6 +219,8 @@ async def _dispatch(app: Flask, ws: Websocket) -> Response | None:
             result = await app._call(func, response)
             if result is not None:
                 response = result
+    if websocket_finished.receivers:
+        await notify(websocket_finished, app, response=response)
     return response
 
 

@@ -28,6 +28,7 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     MULTIPART_BODY,
     MULTIPART_CONTENT_TYPE,
+    STATIC_FILE_NAME,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     UPLOAD_TEXT,
@@ -36,6 +37,8 @@ from benchmarks.payloads import (
     WEBSOCKET_MESSAGE_COUNT,
     WEBSOCKET_MESSAGE_SIZE,
     WEBSOCKET_MESSAGES,
+    static_content,
+    template_page,
 )
 
 _NO_JSON = object()
@@ -205,6 +208,18 @@ SCENARIOS: tuple[Scenario, ...] = (
         request=HTTPRequest("GET", "/ws"),
         expect=Expectation(messages=WEBSOCKET_MESSAGES),
         websocket_messages=WEBSOCKET_MESSAGES,
+    ),
+    Scenario(
+        name="template",
+        title="GET /template (inheritance, a 100-row loop, escaping)",
+        request=HTTPRequest("GET", "/template"),
+        expect=Expectation(body=template_page()),
+    ),
+    Scenario(
+        name="static",
+        title="GET /static/file-1m.bin (a 1 MiB static file)",
+        request=HTTPRequest("GET", f"/static/{STATIC_FILE_NAME}"),
+        expect=Expectation(body=static_content(), headers=("content-length",)),
     ),
 )
 

@@ -166,12 +166,11 @@ async def test_a_cancelled_call_that_has_started_finishes_first() -> None:
 
 @ASYNCIO_ONLY
 async def test_idle_worker_threads_exit(anyio_backend: str) -> None:
-    runner = SyncRunner(4)
-    runner._pool.IDLE_SECONDS = 0.05
+    runner = SyncRunner(4, idle_seconds=0.05)
     await runner.run(time.sleep, 0)
-    assert runner._pool._threads == 1
+    assert runner.pool.alive == 1
     await anyio.sleep(0.3)
-    assert runner._pool._threads == 0
+    assert runner.pool.alive == 0
     assert await runner.run(lambda: "again") == "again"
 
 
@@ -190,5 +189,4 @@ def test_a_result_for_a_closed_event_loop_does_not_break_the_worker() -> None:
     release.set()
     time.sleep(0.1)
     assert asyncio.run(runner.run(lambda: "alive")) == "alive"
-    assert runner._pool._threads == 1
     task._log_destroy_pending = False  # type: ignore[attr-defined]

@@ -702,10 +702,62 @@ async def test_lying_content_length_does_not_bypass_the_limit(app: Flask) -> Non
     def view() -> str:
         return str(len(request.data))
 
-    status, _, _ = await call_with_chunks(
+    status, _, body = await call_with_chunks(
         app, [b"x" * 60, b"x" * 60], headers=[(b"content-length", b"10")]
     )
-    assert status == 413
+    assert status == 400
+    assert b"longer than its Content-Length" in body
+
+
+@pytest.mark.parametrize(
+    "chunks",
+    [[b"x" * 11], [b"x" * 5, b"x" * 6], [b"x" * 10, b"y"]],
+    ids=["one message", "two messages", "one byte more"],
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["buffered", "streamed"])
+async def test_body_longer_than_content_length_is_400(
+    app: Flask, chunks: list[bytes], stream: bool
+) -> None:
+    calls: list[str] = []
+
+    @app.post("/", stream_request=stream)
+    async def view() -> str:
+        calls.append("view")
+        return str(len(await request.load_body()))
+
+    status, _, body = await call_with_chunks(app, chunks, headers=[(b"content-length", b"10")])
+    assert status == 400
+    assert b"longer than its Content-Length" in body
+    assert calls == (["view"] if stream else [])
+
+
+@pytest.mark.parametrize(
+    "chunks", [[b"x" * 9], [b"x" * 4, b"x" * 5], [b""]], ids=["one message", "two", "empty"]
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["buffered", "streamed"])
+async def test_body_shorter_than_content_length_is_400(
+    app: Flask, chunks: list[bytes], stream: bool
+) -> None:
+    @app.post("/", stream_request=stream)
+    async def view() -> str:
+        total = 0
+        async for chunk in request.stream:
+            total += len(chunk)
+        return str(total)
+
+    status, _, body = await call_with_chunks(app, chunks, headers=[(b"content-length", b"10")])
+    assert status == 400
+    assert b"ended before the length its Content-Length" in body
+
+
+@pytest.mark.parametrize("chunks", [[b"x" * 10], [b"x" * 3, b"", b"x" * 7]])
+async def test_body_matching_content_length_is_read(app: Flask, chunks: list[bytes]) -> None:
+    @app.post("/")
+    def view() -> str:
+        return str(len(request.data))
+
+    status, _, body = await call_with_chunks(app, chunks, headers=[(b"content-length", b"10")])
+    assert (status, body) == (200, b"10")
 
 
 @pytest.mark.parametrize("value", [b"-3", b"abc", b"1e3", b"3 3", b"\xd9\xa3"])

@@ -7,12 +7,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..datastructures import Headers
-from ..http import parse_set_cookie
+from ..http import parse_set_cookie, quote_cookie_value
 
 
 class Cookie:
     """A cookie held by the test client: ``.key``, ``.value``, ``.domain``, ``.path``, ``.expires``.
 
+    ``value`` is the decoded value (what ``request.cookies`` gives the app);
+    ``raw_value`` is its wire form, sent back exactly as the server set it.
     ``expires`` is an aware UTC ``datetime``, or None for a session cookie.
     """
 
@@ -27,9 +29,11 @@ class Cookie:
         http_only: bool = False,
         same_site: str | None = None,
         host_only: bool = True,
+        raw_value: str | None = None,
     ) -> None:
         self.key = key
         self.value = value
+        self.raw_value = quote_cookie_value(value) if raw_value is None else raw_value
         self.domain = domain
         self.path = path
         if isinstance(expires, datetime):
@@ -78,7 +82,7 @@ class CookieJar:
     def header_for(self, host: str, path: str, secure: bool) -> str | None:
         """The ``Cookie`` header to send, or None."""
         pairs = [
-            f"{c.key}={c.value}"
+            f"{c.key}={c.raw_value}"
             for c in sorted(self._cookies.values(), key=lambda c: -len(c.path))
             if c.matches(host, path, secure)
         ]
@@ -131,6 +135,7 @@ class CookieJar:
                 http_only=bool(attrs.get("httponly")),
                 same_site=attrs.get("samesite"),
                 host_only=host_only,
+                raw_value=value.partition(";")[0].partition("=")[2].strip(),
             )
             if cookie.expired():
                 self.delete(name, cookie.domain, path)

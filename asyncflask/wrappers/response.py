@@ -214,14 +214,14 @@ class Response:
         self.headers["Location"] = value
 
     @property
-    def allow(self) -> set[str]:
-        """The methods of the ``Allow`` header, upper case (set it with an iterable)."""
-        value = self.headers.get("Allow") or ""
-        return {item.strip().upper() for item in value.split(",") if item.strip()}
+    def allow(self) -> frozenset[str]:
+        """The methods the ``Allow`` header lists (405 and automatic OPTIONS answers)."""
+        header = self.headers.get("Allow") or ""
+        return frozenset(item.strip() for item in header.split(",") if item.strip())
 
     @allow.setter
     def allow(self, methods: Iterable[str]) -> None:
-        self.headers["Allow"] = ", ".join(sorted({m.upper() for m in methods}))
+        self.headers["Allow"] = ", ".join(methods)
 
     @property
     def vary(self) -> set[str]:
@@ -315,7 +315,8 @@ class Response:
         """The body as bytes (or text); a sync stream is read and kept, an async one cannot be."""
         if self._data is None:
             stream = self._stream
-            if hasattr(stream, "__aiter__"):
+            # A body that iterates both ways (a file's) is read in this thread.
+            if hasattr(stream, "__aiter__") and not hasattr(stream, "__iter__"):
                 raise RuntimeError(
                     "This response streams from an async iterable; its body cannot be read"
                     " synchronously. Iterate it with `async for` instead."

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from asyncflask import Flask, jsonify, request, session, websocket
+from asyncflask import Flask, jsonify, render_template, request, session, websocket
 from asyncflask.typing import ResponseReturnValue
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
@@ -16,7 +16,12 @@ from benchmarks.payloads import (
     SESSION_COUNTER,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
     filler_rules,
+    static_dir,
 )
 
 
@@ -125,6 +130,20 @@ def websocket_echo() -> Flask:
     return app
 
 
+def template_page() -> Flask:
+    app = Flask(__name__, template_folder=str(TEMPLATE_DIR))
+
+    @app.route("/template")
+    async def page() -> str:
+        return render_template(TEMPLATE_NAME, title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
+
+    return app
+
+
+def static_file() -> Flask:
+    return Flask(__name__, static_folder=str(static_dir()), static_url_path="/static")
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -137,4 +156,6 @@ FACTORIES: dict[str, AppFactory] = {
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,
+    "template": template_page,
+    "static": static_file,
 }

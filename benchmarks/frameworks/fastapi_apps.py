@@ -7,7 +7,9 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Form, Request, UploadFile, WebSocket
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from benchmarks.frameworks import AppFactory
@@ -18,7 +20,12 @@ from benchmarks.payloads import (
     SESSION_COUNTER,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
     filler_rules,
+    static_dir,
 )
 
 
@@ -127,6 +134,24 @@ def websocket_echo() -> FastAPI:
     return app
 
 
+def template_page() -> FastAPI:
+    app = FastAPI()
+    templates = Jinja2Templates(directory=TEMPLATE_DIR)
+
+    @app.get("/template", response_class=HTMLResponse)
+    async def page(request: Request) -> HTMLResponse:
+        context = {"title": TEMPLATE_TITLE, "rows": TEMPLATE_ROWS}
+        return templates.TemplateResponse(request, TEMPLATE_NAME, context)
+
+    return app
+
+
+def static_file() -> FastAPI:
+    app = FastAPI()
+    app.mount("/static", StaticFiles(directory=static_dir()))
+    return app
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -139,4 +164,6 @@ FACTORIES: dict[str, AppFactory] = {
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,
+    "template": template_page,
+    "static": static_file,
 }

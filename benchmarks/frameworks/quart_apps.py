@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from quart import Quart, jsonify, request, session, websocket
+from quart import Quart, jsonify, render_template, request, session, websocket
 from quart.typing import ResponseReturnValue
 
 from benchmarks.frameworks import AppFactory
@@ -17,7 +17,12 @@ from benchmarks.payloads import (
     SESSION_COUNTER,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
     filler_rules,
+    static_dir,
 )
 
 
@@ -128,6 +133,20 @@ def websocket_echo() -> Quart:
     return app
 
 
+def template_page() -> Quart:
+    app = Quart(__name__, template_folder=str(TEMPLATE_DIR))
+
+    @app.route("/template")
+    async def page() -> str:
+        return await render_template(TEMPLATE_NAME, title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
+
+    return app
+
+
+def static_file() -> Quart:
+    return Quart(__name__, static_folder=str(static_dir()), static_url_path="/static")
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -140,4 +159,6 @@ FACTORIES: dict[str, AppFactory] = {
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,
+    "template": template_page,
+    "static": static_file,
 }

@@ -10,8 +10,10 @@ from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from benchmarks.frameworks import AppFactory
@@ -22,7 +24,12 @@ from benchmarks.payloads import (
     SESSION_COUNTER,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
     filler_rules,
+    static_dir,
 )
 
 
@@ -99,6 +106,20 @@ def routing_app(other_routes: int) -> Starlette:
     return Starlette(routes=routes)
 
 
+def template_app() -> Starlette:
+    templates = Jinja2Templates(directory=TEMPLATE_DIR)
+
+    async def page(request: Request) -> Response:
+        context = {"title": TEMPLATE_TITLE, "rows": TEMPLATE_ROWS}
+        return templates.TemplateResponse(request, TEMPLATE_NAME, context)
+
+    return Starlette(routes=[Route("/template", page)])
+
+
+def static_app() -> Starlette:
+    return Starlette(routes=[Mount("/static", StaticFiles(directory=static_dir()))])
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": partial(_app, Route("/", index)),
     "json": partial(_app, Route("/json", json_message)),
@@ -111,4 +132,6 @@ FACTORIES: dict[str, AppFactory] = {
     "session": session_app,
     "multipart": partial(_app, Route("/upload", upload, methods=["POST"])),
     "websocket": partial(_app, WebSocketRoute("/ws", websocket_echo)),
+    "template": template_app,
+    "static": static_app,
 }
