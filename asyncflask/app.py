@@ -27,6 +27,7 @@ from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import debug_error_body, is_loopback, printable
 from .errorhandlers import find_handler, is_http_exception
 from .exceptions import (
+    Aborter,
     BadRequest,
     BadRequestKeyError,
     HTTPException,
@@ -74,6 +75,8 @@ if TYPE_CHECKING:
     from .testing import AsyncFlaskClient, FlaskClient, FlaskCliRunner
 
 T = TypeVar("T")
+#: Methods whose requests carry no body a redirect could drop.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BODY_OPTIONS = ("max_content_length", "max_form_memory_size", "max_form_parts")
 #: Multipart bodies larger than this are parsed in a worker thread (spooling may touch disk).
 _THREADED_FORM_THRESHOLD = 64 * 1024
@@ -170,6 +173,8 @@ class Flask(TemplatingMixin, Scaffold):
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    #: The class of ``app.aborter``, which ``abort()`` uses inside the app's context.
+    aborter_class: type[Aborter] = Aborter
     app_ctx_globals_class = _AppCtxGlobals
     config_class = Config
     url_rule_class = Rule
@@ -245,6 +250,7 @@ class Flask(TemplatingMixin, Scaffold):
         self._lifespan = Lifespan(self)
         self._logger: logging.Logger | None = None
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        self.aborter = self.make_aborter()
         self.template_context_processors[None].append(_default_template_ctx_processor)
         self.static_host = static_host
         if self.has_static_folder:
@@ -510,6 +516,10 @@ class Flask(TemplatingMixin, Scaffold):
         cls = self.test_client_class or AsyncFlaskClient
         return cls(self, use_cookies=use_cookies, **kwargs)
 
+    def make_aborter(self) -> Aborter:
+        """The ``Aborter`` behind ``abort()`` for this app; add codes to ``app.aborter.mapping``."""
+        return self.aborter_class()
+
     def sync_test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
         """A blocking test client with Flask's ``FlaskClient`` API: ``client.get("/").data``.
 
@@ -670,7 +680,15 @@ class Flask(TemplatingMixin, Scaffold):
             location = request.root_path + e.new_url
             if request.query_string:
                 location = f"{location}?{request.query_string.decode('latin-1')}"
-            request.routing_exception = RequestRedirect(location)
+            redirect = RequestRedirect(location)
+            request.routing_exception = redirect
+            if self.debug and redirect.code in (301, 302) and request.method not in _SAFE_METHODS:
+                from .debughelpers import FormDataRoutingRedirect
+
+                canonical = request.host_url.rstrip("/") + location
+                request.routing_exception = FormDataRoutingRedirect(
+                    request.url, canonical, redirect.code
+                )
         except HTTPException as e:
             request.routing_exception = e
 
@@ -1175,6 +1193,7 @@ class Flask(TemplatingMixin, Scaffold):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,

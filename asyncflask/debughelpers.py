@@ -5,7 +5,9 @@ from __future__ import annotations
 import html
 import linecache
 import traceback
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from .datastructures import ImmutableMultiDict, MultiDict
 
 if TYPE_CHECKING:
     from .typing import Scope, Send
@@ -21,6 +23,70 @@ def is_loopback(request: _BaseRequest | None) -> bool:
     """Whether the request came from this machine (the only place a traceback is shown)."""
     addr = request.remote_addr if request is not None else None
     return addr is not None and (addr == "::1" or addr.startswith("127."))
+
+
+class DebugFilesKeyError(KeyError, AssertionError):
+    """``request.files[key]`` in debug mode, for a form sent without multipart encoding.
+
+    The browser sent only the file's name as a plain field: the message says so and
+    how to fix the form.
+    """
+
+    def __init__(self, key: str, mimetype: str | None, submitted: list[str]) -> None:
+        message = (
+            f"You tried to access the file {key!r} in request.files, but it is not there."
+            f" The request's mimetype is {mimetype!r} instead of 'multipart/form-data', so"
+            ' no file contents were transmitted. Add enctype="multipart/form-data" to'
+            " the HTML form."
+        )
+        if submitted:
+            names = ", ".join(repr(name) for name in submitted)
+            message += f" The browser sent file names as form fields. This was submitted: {names}"
+        super().__init__(message)
+        self.msg = message
+
+    def __str__(self) -> str:
+        return self.msg
+
+
+class _FilesWithEnctypeHint(ImmutableMultiDict[str, Any]):
+    """Empty ``request.files`` that explains a missing file in debug mode."""
+
+    def __init__(self, form: MultiDict[str, str], mimetype: str | None) -> None:
+        super().__init__()
+        self._form = form
+        self._mimetype = mimetype
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            if key not in self._form:
+                raise
+            raise DebugFilesKeyError(key, self._mimetype, self._form.getlist(key)) from None
+
+
+def files_with_enctype_hint(
+    form: MultiDict[str, str], mimetype: str | None
+) -> ImmutableMultiDict[str, Any]:
+    """The empty ``request.files`` of a non-multipart form, raising ``DebugFilesKeyError``."""
+    return _FilesWithEnctypeHint(form, mimetype)
+
+
+class FormDataRoutingRedirect(AssertionError):
+    """Debug mode: a 301/302 routing redirect would make the browser drop a request's body.
+
+    Raised instead of the redirect for requests that carry data (not GET, HEAD or
+    OPTIONS), since the browser would repeat the request without it.
+    """
+
+    def __init__(self, url: str, canonical_url: str, code: int) -> None:
+        super().__init__(
+            f"A request was sent to {url!r}, but routing issued a {code} redirect to the"
+            f" canonical URL {canonical_url!r}. The browser will not resend the form data"
+            " with it. Send the request to the canonical URL (often the one with a trailing"
+            " slash), or use a 307/308 redirect."
+        )
 
 
 #: Source lines shown above and below each frame's current line on the debug page.
@@ -157,8 +223,11 @@ async def send_debug_page(scope: Scope, send: Send, error: BaseException) -> Non
 
 
 __all__ = [
+    "DebugFilesKeyError",
+    "FormDataRoutingRedirect",
     "client_is_loopback",
     "debug_error_body",
+    "files_with_enctype_hint",
     "is_loopback",
     "printable",
     "send_debug_page",

@@ -207,3 +207,45 @@ async def test_over_a_real_server(debug_app: Flask, anyio_backend: str) -> None:
     assert "IndexError" in html.text and html.headers["content-type"].startswith("text/html")
     assert text.status_code == 500 and text.headers["content-type"].startswith("text/plain")
     assert fine.text == "fine"
+
+
+# -- debug-mode hints -------------------------------------------------------------
+
+
+def test_file_sent_without_multipart_is_explained_in_debug_mode(debug_app: Flask) -> None:
+    from asyncflask import request
+    from asyncflask.debughelpers import DebugFilesKeyError
+
+    @debug_app.post("/upload")
+    def upload() -> str:
+        return str(request.files["doc"].filename)
+
+    client = debug_app.sync_test_client()
+    with pytest.raises(DebugFilesKeyError) as info:
+        client.post("/upload", data={"doc": "report.pdf"})
+    message = str(info.value)
+    assert "no file contents were transmitted" in message
+    assert "This was submitted: 'report.pdf'" in message
+    assert isinstance(info.value, KeyError)
+    debug_app.debug = False
+    assert client.post("/upload", data={"doc": "report.pdf"}).status_code == 400
+
+
+def test_redirect_that_drops_form_data_is_explained_in_debug_mode(
+    debug_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from asyncflask import request
+    from asyncflask.debughelpers import FormDataRoutingRedirect
+    from asyncflask.exceptions import RequestRedirect
+
+    @debug_app.route("/user/", methods=["GET", "POST"])
+    def user() -> str:
+        return request.form.get("status", "none")
+
+    client = debug_app.sync_test_client()
+    rv = client.post("/user", data={"status": "kept"}, follow_redirects=True)
+    assert rv.data == b"kept"  # the default 308 keeps the body
+    monkeypatch.setattr(RequestRedirect, "code", 301)
+    with pytest.raises(FormDataRoutingRedirect, match="canonical URL 'http://localhost/user/'"):
+        client.post("/user", data={"status": "lost"})
+    assert client.get("/user").status_code == 301
