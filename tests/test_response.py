@@ -339,3 +339,20 @@ def test_asgi_headers_have_no_content_length_for_streams() -> None:
     response = Response(iter(["a"]))
     names = [name for name, _ in response.asgi_headers()]
     assert b"content-length" not in names
+
+
+def test_vary_is_a_live_header_set() -> None:
+    from asyncflask import Response
+
+    response = Response()
+    assert len(response.vary) == 0
+    response.vary.update(("Accept-Encoding", "Accept-Language"))
+    response.vary.add("accept-encoding")  # already there, in another case
+    assert response.headers.getlist("Vary") == ["Accept-Encoding, Accept-Language"]
+    assert "accept-language" in response.vary
+    response.vary.discard("ACCEPT-ENCODING")
+    assert response.headers["Vary"] == "Accept-Language"
+    response.vary = ["Cookie", "Origin"]
+    assert response.headers["Vary"] == "Cookie, Origin"
+    response.vary.clear()
+    assert "Vary" not in response.headers

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterable, Callable, Iterable
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -44,6 +44,72 @@ def _content_type_for(mimetype: str, charset: str) -> str:
 
 def _status_text(code: int) -> str:
     return f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}"
+
+
+class HeaderSet:
+    """An ordered, case-insensitive set of header tokens (``Vary``) that writes back on change."""
+
+    def __init__(self, items: Iterable[str], on_update: Callable[[list[str]], None]) -> None:
+        self._items: list[str] = []
+        for item in items:
+            if item.lower() not in (seen.lower() for seen in self._items):
+                self._items.append(item)
+        self._on_update = on_update
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and item.lower() in (i.lower() for i in self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (HeaderSet, set, frozenset)):
+            return {i.lower() for i in self} == {str(i).lower() for i in other}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def add(self, item: str) -> None:
+        """Add a token (no-op if it is there in any case)."""
+        self.update((item,))
+
+    def update(self, items: Iterable[str]) -> None:
+        """Add several tokens."""
+        changed = False
+        for item in items:
+            if item not in self:
+                self._items.append(item)
+                changed = True
+        if changed:
+            self._on_update(list(self._items))
+
+    def discard(self, item: str) -> None:
+        """Remove a token if present."""
+        kept = [i for i in self._items if i.lower() != item.lower()]
+        if len(kept) != len(self._items):
+            self._items = kept
+            self._on_update(list(kept))
+
+    def remove(self, item: str) -> None:
+        """Remove a token; KeyError if it is not there."""
+        if item not in self:
+            raise KeyError(item)
+        self.discard(item)
+
+    def clear(self) -> None:
+        """Remove every token."""
+        self._items = []
+        self._on_update([])
+
+    def to_header(self) -> str:
+        """The header value."""
+        return ", ".join(self._items)
+
+    def __repr__(self) -> str:
+        return f"HeaderSet({self._items!r})"
 
 
 class Response:
@@ -224,14 +290,25 @@ class Response:
         self.headers["Allow"] = ", ".join(methods)
 
     @property
-    def vary(self) -> set[str]:
-        """The header names of the ``Vary`` header (set it with an iterable)."""
-        return {
+    def vary(self) -> HeaderSet:
+        """The names in the ``Vary`` header, as a set that writes changes back.
+
+        ``response.vary.add("Cookie")``; assigning an iterable replaces the header.
+        """
+        items = [
             item.strip()
             for value in self.headers.getlist("Vary")
             for item in value.split(",")
             if item.strip()
-        }
+        ]
+
+        def write(names: list[str]) -> None:
+            if names:
+                self.headers["Vary"] = ", ".join(names)
+            else:
+                self.headers.remove("Vary")
+
+        return HeaderSet(items, write)
 
     @vary.setter
     def vary(self, names: Iterable[str]) -> None:
