@@ -232,6 +232,10 @@ class Flask(TemplatingMixin, Scaffold):
         )
         self.json: JSONProvider = self.json_provider_class(self)
         self.url_map = self.url_map_class()
+        self.url_map.host_matching = host_matching
+        #: Whether routing reads the subdomain from the request's host, relative to
+        #: ``SERVER_NAME`` (``Rule(subdomain=...)``).
+        self.subdomain_matching = subdomain_matching
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.before_serving_funcs: list[Callable[[], Any]] = []
@@ -263,7 +267,8 @@ class Flask(TemplatingMixin, Scaffold):
                 " with host_matching=True, and only allowed with it."
             )
         view = self.send_static_file if static_host is None else self._send_static_file_on_host
-        self.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", view)
+        rule = f"{self.static_url_path}/<path:filename>"
+        self.add_url_rule(rule, "static", view, host=static_host)
 
     def _send_static_file_on_host(self, filename: str) -> Response:
         from .globals import request
@@ -675,7 +680,12 @@ class Flask(TemplatingMixin, Scaffold):
             raw_path = request.scope.get("raw_path")
             if raw_path and b"%" in raw_path and has_invalid_percent_encoding(raw_path):
                 raise BadRequest("The request path contains invalid percent-encoding.")
-            request.url_rule, request.view_args = self.url_map.match(path, request.method)
+            domain = None
+            if self.subdomain_matching or self.url_map.host_matching:
+                domain = self._request_domain(request)
+            request.url_rule, request.view_args = self.url_map.match(
+                path, request.method, domain=domain
+            )
         except RequestRedirect as e:
             location = request.root_path + e.new_url
             if request.query_string:
@@ -691,6 +701,16 @@ class Flask(TemplatingMixin, Scaffold):
                 )
         except HTTPException as e:
             request.routing_exception = e
+
+    def _request_domain(self, request: Request) -> str:
+        """What routing matches the request's host against: the host, or its subdomain."""
+        from .routing.domains import subdomain_of
+        from .urls import strip_default_port
+
+        host = strip_default_port(request.host.lower(), request.scheme)
+        if self.url_map.host_matching:
+            return host
+        return subdomain_of(host, self.config["SERVER_NAME"], request.scheme, self.url_map)
 
     async def full_dispatch_request(self, ctx: RequestContext) -> Response:
         """Route, read the body, run ``before_request`` hooks and the view, build the response.

@@ -115,6 +115,65 @@ def _query_string(path_query: str, query_string: Any) -> bytes:
     return urlencode(pairs).encode()
 
 
+#: WSGI environ keys and the request parts they stand for in an ASGI scope.
+_ENVIRON_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+
+
+def _header_list(headers: Any) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        return [(str(k), str(v)) for k, v in headers.items()]
+    if hasattr(headers, "items") and hasattr(headers, "getlist"):
+        return [(str(k), str(v)) for k, v in headers.items()]
+    return [(str(k), str(v)) for k, v in headers]
+
+
+def with_header(headers: Any, name: str, value: str) -> list[tuple[str, str]]:
+    """``headers`` as a list of pairs, with ``name`` set to ``value``."""
+    pairs = [(k, v) for k, v in _header_list(headers) if k.lower() != name.lower()]
+    pairs.append((name, value))
+    return pairs
+
+
+def apply_environ(
+    environ: Mapping[str, Any], kwargs: dict[str, Any], path: str, default_base: str
+) -> str:
+    """Fold WSGI environ keys into the request's arguments; return the (maybe new) path."""
+    explicit = _header_list(kwargs.get("headers"))
+    given = {name.lower() for name, _ in explicit}
+    extra: list[tuple[str, str]] = []
+    for key, value in environ.items():
+        name = None
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").title()
+        elif key in _ENVIRON_HEADERS:
+            name = _ENVIRON_HEADERS[key]
+        if name is not None and name.lower() not in given and value is not None:
+            extra.append((name, str(value)))
+    if extra:
+        kwargs["headers"] = extra + explicit
+    remote = environ.get("REMOTE_ADDR")
+    if remote:
+        kwargs["client_addr"] = (str(remote), int(environ.get("REMOTE_PORT") or 50000))
+    scheme = environ.get("wsgi.url_scheme")
+    server = environ.get("SERVER_NAME")
+    script = environ.get("SCRIPT_NAME")
+    if scheme or server or script is not None:
+        base = urlsplit(kwargs.get("base_url") or default_base)
+        netloc = base.netloc
+        if server:
+            port = environ.get("SERVER_PORT")
+            netloc = f"{server}:{port}" if port and str(port) not in ("80", "443") else server
+        root = base.path if script is None else str(script)
+        kwargs["base_url"] = f"{scheme or base.scheme}://{netloc}{root}"
+    if "PATH_INFO" in environ:
+        path = str(environ["PATH_INFO"])
+    if "QUERY_STRING" in environ and "query_string" not in kwargs:
+        kwargs["query_string"] = str(environ["QUERY_STRING"])
+    return path
+
+
 def default_base_url(
     app: Flask, subdomain: str | None = None, url_scheme: str | None = None
 ) -> str:
@@ -147,6 +206,8 @@ def build_scope(
     subdomain: str | None = None,
     url_scheme: str | None = None,
     errors_stream: Any = None,
+    environ_base: Mapping[str, Any] | None = None,
+    environ_overrides: Mapping[str, Any] | None = None,
 ) -> tuple[Scope, bytes]:
     """Build an ASGI scope and body the way a client would send them.
 
@@ -154,7 +215,22 @@ def build_scope(
     ``default_base_url(app, subdomain, url_scheme)``. ``errors_stream`` is where the
     app's default log handler writes during the request (see
     ``asyncflask.logging.errors_stream``), as Flask's test client does.
+    ``environ_base`` / ``environ_overrides`` take WSGI environ keys that have an ASGI
+    meaning (``REMOTE_ADDR``, ``HTTP_*``, ``wsgi.url_scheme``, ``SERVER_NAME``, ...).
     """
+    if environ_base or environ_overrides:
+        parts: dict[str, Any] = {"headers": headers, "client_addr": client_addr}
+        if base_url is not None:
+            parts["base_url"] = base_url
+        if query_string is not None:
+            parts["query_string"] = query_string
+        environ = {**(environ_base or {}), **(environ_overrides or {})}
+        path = apply_environ(
+            environ, parts, path, base_url or default_base_url(app, subdomain, url_scheme)
+        )
+        headers, client_addr = parts["headers"], parts["client_addr"]
+        base_url = parts.get("base_url", base_url)
+        query_string = parts.get("query_string", query_string)
     split = urlsplit(path)
     if split.scheme and split.netloc:
         base_url = f"{split.scheme}://{split.netloc}"
@@ -223,4 +299,11 @@ def build_test_request(app: Flask, *args: Any, **kwargs: Any) -> Request:
     return request
 
 
-__all__ = ["build_scope", "build_test_request", "default_base_url", "encode_multipart"]
+__all__ = [
+    "apply_environ",
+    "build_scope",
+    "build_test_request",
+    "default_base_url",
+    "encode_multipart",
+    "with_header",
+]

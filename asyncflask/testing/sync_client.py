@@ -12,7 +12,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from anyio.from_thread import BlockingPortal
 
@@ -23,15 +22,12 @@ from .client import AsyncFlaskClient
 from .cookies import Cookie, CookieJar
 from .portal import get_portal
 from .responses import StreamedTestResponse, TestResponse
-from .scope import default_base_url
+from .scope import apply_environ, default_base_url, with_header
 from .websocket import TestWebsocket
 
 if TYPE_CHECKING:
     from ..app import Flask
     from ..sessions import SessionMixin
-
-#: WSGI environ keys and the request parts they stand for in an ASGI scope.
-_ENVIRON_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
 
 
 class FlaskClient:
@@ -165,9 +161,9 @@ class FlaskClient:
         if input_stream is not None and kwargs.get("data") is None:
             kwargs["data"] = input_stream.read()
         if auth is not None:
-            kwargs["headers"] = _with_header(kwargs.get("headers"), "Authorization", _basic(auth))
+            kwargs["headers"] = with_header(kwargs.get("headers"), "Authorization", _basic(auth))
         environ = {**self.environ_base, **(environ_base or {}), **(environ_overrides or {})}
-        path = _apply_environ(environ, kwargs, path, self.base_url)
+        path = apply_environ(environ, kwargs, path, self.base_url)
         # Contexts kept from the previous request end before the next one starts.
         self._pop_preserved()
         self._pending.clear()
@@ -347,60 +343,6 @@ def _basic(auth: tuple[str, str]) -> str:
     username, password = auth
     token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
     return f"Basic {token}"
-
-
-def _header_list(headers: Any) -> list[tuple[str, str]]:
-    if headers is None:
-        return []
-    if isinstance(headers, Mapping):
-        return [(str(k), str(v)) for k, v in headers.items()]
-    if hasattr(headers, "items") and hasattr(headers, "getlist"):
-        return [(str(k), str(v)) for k, v in headers.items()]
-    return [(str(k), str(v)) for k, v in headers]
-
-
-def _with_header(headers: Any, name: str, value: str) -> list[tuple[str, str]]:
-    pairs = [(k, v) for k, v in _header_list(headers) if k.lower() != name.lower()]
-    pairs.append((name, value))
-    return pairs
-
-
-def _apply_environ(
-    environ: Mapping[str, Any], kwargs: dict[str, Any], path: str, default_base: str
-) -> str:
-    """Fold WSGI environ keys into the request's arguments; return the (maybe new) path."""
-    explicit = _header_list(kwargs.get("headers"))
-    given = {name.lower() for name, _ in explicit}
-    extra: list[tuple[str, str]] = []
-    for key, value in environ.items():
-        name = None
-        if key.startswith("HTTP_"):
-            name = key[5:].replace("_", "-").title()
-        elif key in _ENVIRON_HEADERS:
-            name = _ENVIRON_HEADERS[key]
-        if name is not None and name.lower() not in given and value is not None:
-            extra.append((name, str(value)))
-    if extra:
-        kwargs["headers"] = extra + explicit
-    remote = environ.get("REMOTE_ADDR")
-    if remote:
-        kwargs["client_addr"] = (str(remote), int(environ.get("REMOTE_PORT") or 50000))
-    scheme = environ.get("wsgi.url_scheme")
-    server = environ.get("SERVER_NAME")
-    script = environ.get("SCRIPT_NAME")
-    if scheme or server or script is not None:
-        base = urlsplit(kwargs.get("base_url") or default_base)
-        netloc = base.netloc
-        if server:
-            port = environ.get("SERVER_PORT")
-            netloc = f"{server}:{port}" if port and str(port) not in ("80", "443") else server
-        root = base.path if script is None else str(script)
-        kwargs["base_url"] = f"{scheme or base.scheme}://{netloc}{root}"
-    if "PATH_INFO" in environ:
-        path = str(environ["PATH_INFO"])
-    if "QUERY_STRING" in environ and "query_string" not in kwargs:
-        kwargs["query_string"] = str(environ["QUERY_STRING"])
-    return path
 
 
 __all__ = ["BlockingStream", "BlockingWebsocket", "FlaskClient"]
