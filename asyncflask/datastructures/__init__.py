@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
+from .cache_control import ResponseCacheControl
 from .callback_dict import CallbackDict
 from .headers import Headers
 
@@ -34,6 +35,7 @@ __all__ = [
     "LanguageAccept",
     "MIMEAccept",
     "MultiDict",
+    "ResponseCacheControl",
     "UserAgent",
 ]
 

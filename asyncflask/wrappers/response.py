@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
+import warnings
 from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from ..datastructures import Headers
+from ..datastructures import Headers, ResponseCacheControl
+from ..globals import _cv_context
 from ..http import HTTP_STATUS_CODES, dump_cookie, parse_options_header
 from ..typing import HeadersLike, RawHeaders
 
@@ -44,6 +46,10 @@ def _content_type_for(mimetype: str, charset: str) -> str:
 
 def _status_text(code: int) -> str:
     return f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}"
+
+
+#: The cookie size browsers commonly keep, used outside an application context.
+_DEFAULT_MAX_COOKIE_SIZE = 4093
 
 
 class HeaderSet:
@@ -124,8 +130,6 @@ class Response:
     default_status = 200
     default_mimetype: str | None = "text/html"
     charset = "utf-8"
-    #: Warn-free limit kept for Flask compatibility; cookies larger than this are still sent.
-    max_cookie_size = 4093
     autocorrect_location_header = False
 
     def __init__(
@@ -314,6 +318,27 @@ class Response:
     def vary(self, names: Iterable[str]) -> None:
         self.headers["Vary"] = ", ".join(names)
 
+    @property
+    def cache_control(self) -> ResponseCacheControl:
+        """The ``Cache-Control`` directives: ``response.cache_control.max_age = 300``."""
+
+        def write(value: str | None) -> None:
+            if value is None:
+                self.headers.remove("Cache-Control")
+            else:
+                self.headers["Cache-Control"] = value
+
+        return ResponseCacheControl(self.headers.get("Cache-Control"), write)
+
+    @property
+    def max_cookie_size(self) -> int:
+        """Cookies larger than this get a warning (still sent): the app's ``MAX_COOKIE_SIZE``
+        inside its context, else 4093, the limit browsers commonly keep. 0 turns it off."""
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            return int(ctx.app.config["MAX_COOKIE_SIZE"])
+        return _DEFAULT_MAX_COOKIE_SIZE
+
     def set_cookie(
         self,
         key: str,
@@ -327,22 +352,31 @@ class Response:
         samesite: str | None = None,
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header. ``max_age`` is seconds or a timedelta."""
-        self.headers.add(
-            "Set-Cookie",
-            dump_cookie(
-                key,
-                value,
-                max_age=max_age,
-                expires=expires,
-                path=path,
-                domain=domain,
-                secure=secure,
-                httponly=httponly,
-                samesite=samesite,
-                partitioned=partitioned,
-            ),
+        """Add a ``Set-Cookie`` header. ``max_age`` is seconds or a timedelta.
+
+        A cookie larger than ``max_cookie_size`` is sent with a warning, since browsers
+        may drop it silently.
+        """
+        header = dump_cookie(
+            key,
+            value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
         )
+        limit = self.max_cookie_size
+        if limit and len(header) > limit:
+            warnings.warn(
+                f"The {key!r} cookie is too large: its header is {len(header)} bytes, more"
+                f" than the {limit} bytes browsers may keep. It may be dropped silently.",
+                stacklevel=2,
+            )
+        self.headers.add("Set-Cookie", header)
 
     def delete_cookie(
         self,
