@@ -362,3 +362,17 @@ def test_an_open_client_never_keeps_the_interpreter_alive(tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "done"
     assert time.monotonic() - began < 8
+
+
+def test_base_exceptions_from_a_view_reach_the_test_and_spare_the_loop(app: Flask) -> None:
+    app.testing = False
+
+    @app.route("/interrupt")
+    def interrupt() -> str:
+        raise KeyboardInterrupt()
+
+    client = app.sync_test_client()
+    for _ in range(3):
+        with pytest.raises(KeyboardInterrupt):
+            client.get("/interrupt")
+        assert client.get("/").data == b"hello"

@@ -40,6 +40,25 @@ def _response_from(
     return TestResponse(body, status=status, headers=headers)
 
 
+class _Escaped(Exception):
+    """Carries a KeyboardInterrupt or SystemExit raised by the app out of its task.
+
+    asyncio stops the whole event loop for one of those raised in a task; the client
+    raises it again where the test awaits the response.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+async def _run_app(app: Flask, scope: Scope, receive: Any, send: Any) -> None:
+    try:
+        await app.asgi_app(scope, receive, send)
+    except (KeyboardInterrupt, SystemExit) as e:
+        raise _Escaped(e) from None
+
+
 def _unwrap_group(error: BaseException) -> BaseException:
     """The exception to show a test: the app's own error before the client's view of it."""
     leaves: list[BaseException] = []
@@ -52,6 +71,7 @@ def _unwrap_group(error: BaseException) -> BaseException:
             leaves.append(exc)
 
     collect(error)
+    leaves = [leaf.error if isinstance(leaf, _Escaped) else leaf for leaf in leaves]
     for leaf in leaves:
         if not isinstance(leaf, WebSocketDisconnect):
             return leaf
@@ -244,7 +264,7 @@ class AsyncFlaskClient:
         # variables a view sets never leak into the test or the next request.
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(self.app.asgi_app, scope, receive, send)
+                tg.start_soon(_run_app, self.app, scope, receive, send)
         except BaseExceptionGroup as group:
             raise _unwrap_group(group) from None
         finally:
@@ -290,7 +310,7 @@ class AsyncFlaskClient:
 
         async def run_app() -> None:
             async with to_client:
-                await self.app.asgi_app(scope, receive, send)
+                await _run_app(self.app, scope, receive, send)
 
         try:
             async with anyio.create_task_group() as tg:
@@ -354,7 +374,7 @@ class AsyncFlaskClient:
 
         async def run_app() -> None:
             async with app_outbox:
-                await self.app.asgi_app(scope, receive, send)
+                await _run_app(self.app, scope, receive, send)
 
         try:
             async with anyio.create_task_group() as tg:

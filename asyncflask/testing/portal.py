@@ -10,10 +10,14 @@ from __future__ import annotations
 import atexit
 import contextlib
 import threading
+from collections.abc import Awaitable, Callable
 from concurrent.futures import TimeoutError as FutureTimeout
+from typing import Any, TypeVar, cast
 
 import anyio
 from anyio.from_thread import BlockingPortal
+
+T = TypeVar("T")
 
 _lock = threading.Lock()
 _loops: dict[str, _LoopThread] = {}
@@ -79,6 +83,28 @@ def get_portal(backend: str = "asyncio") -> BlockingPortal:
     return portal
 
 
+async def _outcome(func: Callable[..., Awaitable[T]], *args: Any) -> tuple[bool, Any]:
+    try:
+        return True, await func(*args)
+    except anyio.get_cancelled_exc_class():
+        raise
+    except BaseException as e:
+        # Handed over as a value: a KeyboardInterrupt or SystemExit raised by a view
+        # must reach the test, not end the shared event loop.
+        return False, e
+
+
+def call_blocking(portal: BlockingPortal, func: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """``portal.call(func, *args)``, with every exception raised in the calling thread."""
+    ok, value = portal.call(_outcome, func, *args)
+    if ok:
+        return cast(T, value)
+    try:
+        raise value
+    finally:
+        del value
+
+
 def stop_portals() -> None:
     """Stop every shared test event loop (done automatically at interpreter exit)."""
     with _lock:
@@ -101,4 +127,4 @@ def _register_exit_hook() -> None:
     atexit.register(stop_portals)
 
 
-__all__ = ["get_portal", "stop_portals"]
+__all__ = ["call_blocking", "get_portal", "stop_portals"]

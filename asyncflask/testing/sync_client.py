@@ -20,7 +20,7 @@ from ..globals import _cv_context
 from ..typing import Message
 from .client import AsyncFlaskClient
 from .cookies import Cookie, CookieJar
-from .portal import get_portal
+from .portal import call_blocking, get_portal
 from .responses import StreamedTestResponse, TestResponse
 from .scope import apply_environ, default_base_url, with_header
 from .websocket import TestWebsocket
@@ -170,8 +170,9 @@ class FlaskClient:
         if self.preserve_context:
             kwargs["_capture"] = self._capture
         try:
-            response = self.portal.call(
-                lambda: self._async.open(path, method, follow_redirects=follow_redirects, **kwargs)
+            response = call_blocking(
+                self.portal,
+                lambda: self._async.open(path, method, follow_redirects=follow_redirects, **kwargs),
             )
         finally:
             pending, self._pending = self._pending, []
@@ -283,7 +284,7 @@ class BlockingStream:
         chunks = self.response.iter_bytes()
         while True:
             try:
-                yield self._portal.call(chunks.__anext__)
+                yield call_blocking(self._portal, chunks.__anext__)
             except StopAsyncIteration:
                 return
 
@@ -292,13 +293,13 @@ class BlockingStream:
         lines = self.response.iter_lines()
         while True:
             try:
-                yield self._portal.call(lines.__anext__)
+                yield call_blocking(self._portal, lines.__anext__)
             except StopAsyncIteration:
                 return
 
     def read(self) -> bytes:
         """Read the rest of the body and return all of it."""
-        return self._portal.call(self.response.read)
+        return call_blocking(self._portal, self.response.read)
 
 
 class BlockingWebsocket:
@@ -320,23 +321,23 @@ class BlockingWebsocket:
 
     def send(self, data: str | bytes) -> None:
         """Send a text or binary message to the app."""
-        self._portal.call(self._ws.send, data)
+        call_blocking(self._portal, self._ws.send, data)
 
     def send_json(self, obj: Any) -> None:
         """Send ``obj`` as JSON text."""
-        self._portal.call(self._ws.send_json, obj)
+        call_blocking(self._portal, self._ws.send_json, obj)
 
     def receive(self) -> str | bytes:
         """The next message from the app; a server close raises ``WebSocketDisconnect``."""
-        return self._portal.call(self._ws.receive)
+        return call_blocking(self._portal, self._ws.receive)
 
     def receive_json(self) -> Any:
         """The next message parsed as JSON."""
-        return self._portal.call(self._ws.receive_json)
+        return call_blocking(self._portal, self._ws.receive_json)
 
     def close(self, code: int = 1000) -> None:
         """Close the connection from the client side."""
-        self._portal.call(self._ws.close, code)
+        call_blocking(self._portal, self._ws.close, code)
 
 
 def _basic(auth: tuple[str, str]) -> str:
