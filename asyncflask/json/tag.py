@@ -23,6 +23,7 @@ __all__ = [
     "JSONTag",
     "PassDict",
     "PassList",
+    "TagAlreadyRegistered",
     "TagBytes",
     "TagDateTime",
     "TagDict",
@@ -31,6 +32,13 @@ __all__ = [
     "TagUUID",
     "TaggedJSONSerializer",
 ]
+
+
+class TagAlreadyRegistered(KeyError, ValueError):
+    """A tag key registered twice without ``force=True``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class JSONTag:
@@ -243,12 +251,13 @@ class TaggedJSONSerializer:
     ) -> None:
         """Add a tag. ``index`` places it in the checking order (default: last).
 
-        A key that is already registered raises ValueError unless ``force`` is true.
+        A key that is already registered raises ``TagAlreadyRegistered`` (a ``KeyError``,
+        as in Flask, and a ``ValueError``) unless ``force`` is true.
         """
         tag = tag_class(self)
         if tag.key:
             if tag.key in self.tags and not force:
-                raise ValueError(
+                raise TagAlreadyRegistered(
                     f"The tag {tag.key!r} is already registered; pass force=True to replace it."
                 )
             self.tags[tag.key] = tag
