@@ -504,10 +504,16 @@ class Flask(TemplatingMixin, Scaffold):
         return RequestContext(self, self.request_class(scope, receive, self))
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
-        """A request context built like a test client request (path, method, data, headers...)."""
+        """A request context built like a test client request (path, method, data, headers...).
+
+        The URL is matched as a request's would be, so ``request.endpoint``,
+        ``request.view_args`` and ``request.blueprint`` are set (a routing error is kept
+        in ``request.routing_exception``).
+        """
         from .testing import build_test_request
 
         request = build_test_request(self, *args, **kwargs)
+        self.match_request(request)
         return RequestContext(self, request)
 
     def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:

@@ -15,7 +15,7 @@ import pytest
 
 from asyncflask import Flask, g, has_request_context, websocket
 from asyncflask.exceptions import WebSocketDisconnect
-from asyncflask.testing import FlaskClient
+from asyncflask.testing import AsyncFlaskClient as FlaskClient
 
 pytestmark = pytest.mark.anyio
 
