@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import html
 import linecache
+import os
+import sys
 import traceback
 from typing import TYPE_CHECKING, Any
 
@@ -89,6 +91,9 @@ class FormDataRoutingRedirect(AssertionError):
         )
 
 
+#: Frames in this folder (asyncflask itself) are shown dimmed, like installed libraries.
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
 #: Source lines shown above and below each frame's current line on the debug page.
 CONTEXT_LINES = 3
 
@@ -138,7 +143,11 @@ def _frame_html(frame: traceback.FrameSummary) -> str:
             break
         css = "line current" if number == lineno else "line"
         lines.append(f'<span class="{css}">{number:>5}  {html.escape(text.rstrip())}</span>')
-    library = "site-packages" in filename or filename.startswith("<frozen")
+    library = (
+        "site-packages" in filename
+        or filename.startswith(("<frozen", _PACKAGE_DIR))
+        or filename.startswith(sys.prefix)
+    )
     return (
         f'<div class="frame{" library" if library else ""}">'
         f'<div class="where">File "{html.escape(filename)}", line {lineno},'

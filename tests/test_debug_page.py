@@ -249,3 +249,24 @@ def test_redirect_that_drops_form_data_is_explained_in_debug_mode(
     with pytest.raises(FormDataRoutingRedirect, match="canonical URL 'http://localhost/user/'"):
         client.post("/user", data={"status": "lost"})
     assert client.get("/user").status_code == 301
+
+
+def test_framework_frames_are_dimmed_and_the_app_frames_are_not() -> None:
+    import asyncflask
+
+    app = Flask("dim")
+
+    @app.route("/")
+    def index() -> str:
+        raise RuntimeError("in the view")
+
+    with app.test_request_context(), pytest.raises(RuntimeError) as info:
+        app.make_response(index())
+    page = traceback_page(info.value)
+    assert '<div class="frame"><div class="where">File "' + __file__ in page
+    try:
+        app.make_response(object())
+    except TypeError as error:
+        page = traceback_page(error)
+    package = asyncflask.__file__.rsplit("/", 1)[0]
+    assert f'<div class="frame library"><div class="where">File "{package}' in page
