@@ -632,3 +632,36 @@ def test_example_through_the_real_command() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout == "Creating regular user: ada\n"
+
+
+def test_env_file_option_and_skip_dotenv(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(project, "app.py", HELLO)
+    write(project, ".env", "AF_FROM_DEFAULT=yes\n")
+    write(project, "custom.env", "AF_FROM_OPTION=yes\n")
+    for name in ("AF_FROM_DEFAULT", "AF_FROM_OPTION"):
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("ASYNCFLASK_SKIP_DOTENV", "1")
+    assert invoke("greet").exit_code == 0
+    assert "AF_FROM_DEFAULT" not in os.environ
+    assert invoke("--env-file", "custom.env", "greet").exit_code == 0
+    assert os.environ["AF_FROM_OPTION"] == "yes"
+    assert "AF_FROM_DEFAULT" not in os.environ
+    monkeypatch.delenv("ASYNCFLASK_SKIP_DOTENV")
+    assert invoke("greet").exit_code == 0
+    assert os.environ["AF_FROM_DEFAULT"] == "yes"
+
+
+def test_run_cert_needs_key_and_key_needs_cert(tmp_path: Path) -> None:
+    from asyncflask.cli import run_command
+
+    cert = write(tmp_path, "cert.pem", "x")
+    key = write(tmp_path, "key.pem", "x")
+    with pytest.raises(click.BadParameter):
+        run_command.make_context("run", ["--cert", str(cert)])
+    with pytest.raises(click.BadParameter):
+        run_command.make_context("run", ["--key", str(key)])
+    ctx = run_command.make_context("run", ["--key", str(key), "--cert", str(cert)])
+    assert ctx.params["cert"] == (str(cert), str(key))
+    ctx = run_command.make_context("run", ["--exclude-patterns", f"a.py{os.pathsep}b/*"])
+    assert ctx.params["exclude_patterns"] == ["a.py", "b/*"]
