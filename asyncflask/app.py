@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import weakref
 from collections.abc import Awaitable, Callable, Sequence, ValuesView
 from datetime import timedelta
 from itertools import chain
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 import anyio.to_thread
@@ -266,9 +267,21 @@ class Flask(TemplatingMixin, Scaffold):
                 "Invalid static_host/host_matching combination: 'static_host' is required"
                 " with host_matching=True, and only allowed with it."
             )
-        view = self.send_static_file if static_host is None else self._send_static_file_on_host
+        # The view holds the app weakly: an app that is no longer used is freed at once,
+        # without waiting for the garbage collector.
+        app_ref = weakref.ref(self)
+        on_host = static_host is not None
+
+        def static(filename: str) -> Response:
+            app = cast("Flask", app_ref())
+            return (
+                app._send_static_file_on_host(filename)
+                if on_host
+                else app.send_static_file(filename)
+            )
+
         rule = f"{self.static_url_path}/<path:filename>"
-        self.add_url_rule(rule, "static", view, host=static_host)
+        self.add_url_rule(rule, "static", static, host=static_host)
 
     def _send_static_file_on_host(self, filename: str) -> Response:
         from .globals import request
