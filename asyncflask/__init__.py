@@ -33,6 +33,7 @@ from .signals import (
     request_tearing_down,
     template_rendered,
 )
+from .sse import ServerSentEvent, sse
 from .templating import (
     get_template_attribute,
     render_template,
@@ -53,6 +54,7 @@ __all__ = [
     "Flask",
     "Request",
     "Response",
+    "ServerSentEvent",
     "abort",
     "after_this_request",
     "appcontext_popped",
@@ -83,6 +85,7 @@ __all__ = [
     "send_file",
     "send_from_directory",
     "session",
+    "sse",
     "stream_template",
     "stream_template_string",
     "stream_with_context",

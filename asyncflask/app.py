@@ -21,11 +21,13 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 import anyio
 import anyio.to_thread
 
+from .background import BackgroundTasks
 from .coerce import coerce_response
 from .concurrency import Lease, SyncRunner, is_async_callable
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, as_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import debug_error_body, is_loopback, printable
+from .draining import OpenStreams
 from .errorhandlers import find_handler, is_http_exception
 from .exceptions import (
     Aborter,
@@ -253,6 +255,8 @@ class Flask(TemplatingMixin, Scaffold):
         self._steps_overridden = False
         self._overridden: set[str] | None = None
         self._lifespan = Lifespan(self)
+        self._background = BackgroundTasks(self)
+        self._realtime = OpenStreams()
         self._logger: logging.Logger | None = None
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
         self.aborter = self.make_aborter()
@@ -377,6 +381,15 @@ class Flask(TemplatingMixin, Scaffold):
         }
         self._steps_overridden = any(name in found for name in _STEP_METHODS)
         return found
+
+    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``func(*args, **kwargs)`` (sync or async) once the current response is sent.
+
+        It runs in a fresh application context; an exception is logged. Shutdown
+        waits ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds for running tasks, then
+        cancels them. See ``asyncflask.background`` for where the tasks run.
+        """
+        self._background.add(func, args, kwargs)
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """A version of ``func`` callable from sync code, as in Flask.
@@ -687,6 +700,8 @@ class Flask(TemplatingMixin, Scaffold):
                 error = None  # its traceback holds this frame
                 if appcontext_popped.receivers:
                     await notify(appcontext_popped, self)
+        if "_background_tasks" in request.__dict__:
+            await self._background.run_pending(request)
 
     # -- the request pipeline -------------------------------------------------
 

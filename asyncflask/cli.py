@@ -708,6 +708,8 @@ def run_command(
     import uvicorn
     from uvicorn.supervisors import ChangeReload, Multiprocess
 
+    from .serving import GRACEFUL_SHUTDOWN_TIMEOUT, Server
+
     if debug_flag is not None:
         os.environ["ASYNCFLASK_DEBUG"] = "1" if debug_flag else "0"
     try:
@@ -742,8 +744,8 @@ def run_command(
         "proxy_headers": proxy_headers,
         "root_path": root_path,
         "log_level": "debug" if debug else "info",
-        # Open event streams and websockets must not hold a stop for long.
-        "timeout_graceful_shutdown": 3,
+        # The server ends open event streams and websockets as it stops (see serving).
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_TIMEOUT,
     }
     if forwarded_allow_ips is not None:
         options["forwarded_allow_ips"] = forwarded_allow_ips
@@ -756,7 +758,7 @@ def run_command(
         if exclude_patterns:
             options["reload_excludes"] = exclude_patterns
     config = uvicorn.Config(target, **options)
-    server = uvicorn.Server(config)
+    server = Server(config)
     try:
         if config.should_reload:
             ChangeReload(config, target=server.run, sockets=[sock]).run()

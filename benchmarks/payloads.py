@@ -16,6 +16,15 @@ JSON_MESSAGE: dict[str, Any] = {"message": HELLO}
 
 STREAM_CHUNK = b"x" * 1024
 STREAM_CHUNK_COUNT = 100
+SSE_EVENT_COUNT = 100
+
+
+def sse_event(n: int) -> str:
+    """Event ``n`` of the ``sse`` scenario, as it goes on the wire."""
+    return f"id: {n}\ndata: tick {n}\n\n"
+
+
+SSE_BODY = "".join(sse_event(n) for n in range(SSE_EVENT_COUNT)).encode()
 
 USER_ID = 42
 USER_TEXT = f"user {USER_ID}"

@@ -28,6 +28,8 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     MULTIPART_BODY,
     MULTIPART_CONTENT_TYPE,
+    SSE_BODY,
+    SSE_EVENT_COUNT,
     STATIC_FILE_NAME,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
@@ -171,6 +173,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         title="GET /stream (100 x 1 KiB chunks)",
         request=HTTPRequest("GET", "/stream"),
         expect=Expectation(body=STREAM_CHUNK * STREAM_CHUNK_COUNT),
+    ),
+    Scenario(
+        name="sse",
+        title=f"GET /sse (Server-Sent Events: {SSE_EVENT_COUNT} events with ids)",
+        request=HTTPRequest("GET", "/sse"),
+        expect=Expectation(body=SSE_BODY, headers=("content-type",)),
     ),
     Scenario(
         name="sync",

@@ -751,3 +751,31 @@ async def test_a_hundred_slow_sync_views_do_not_block_async_views() -> None:
                 release.set()
         assert results == ["slow"] * 100
         assert await settled(app) == (0, 0)
+
+
+async def test_a_sync_sse_source_runs_on_the_request_thread() -> None:
+    from asyncflask import sse
+
+    app = make_app()
+    threads: dict[str, set[int]] = {}
+
+    @app.before_request
+    def before() -> None:
+        threads.setdefault(request.args["rid"], set()).add(threading.get_ident())
+
+    @app.get("/events")
+    def events() -> Any:
+        rid = request.args["rid"]
+
+        def source() -> Iterator[str]:
+            for i in range(3):
+                threads[rid].add(threading.get_ident())
+                yield str(i)
+
+        return sse(source(), ping=None)
+
+    async with app.test_client() as client:
+        responses = await gather(client, [f"/events?rid={i}" for i in range(20)])
+        assert await settled(app) == (0, 0)
+    assert all(r.text == "data: 0\n\ndata: 1\n\ndata: 2\n\n" for r in responses)
+    assert all(len(found) == 1 for found in threads.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -95,13 +95,24 @@ class AsyncFlaskClient:
         #: ``SERVER_NAME``/``APPLICATION_ROOT``/``PREFERRED_URL_SCHEME`` (``http://localhost/``).
         self.base_url = base_url
         self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
+        self._hosting: AbstractAsyncContextManager[None] | None = None
 
     async def __aenter__(self) -> AsyncFlaskClient:
         await self.app.startup()
+        hosting = self.app._background.hosting()
+        await hosting.__aenter__()
+        self._hosting = hosting
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.app.shutdown()
+    async def __aexit__(self, *exc_info: Any) -> None:
+        # Background tasks first (waited for up to BACKGROUND_TASK_SHUTDOWN_TIMEOUT),
+        # then the shutdown hooks, as a server's lifespan does.
+        hosting, self._hosting = self._hosting, None
+        try:
+            if hosting is not None:
+                await hosting.__aexit__(*exc_info)
+        finally:
+            await self.app.shutdown()
 
     # -- cookies --------------------------------------------------------------
 

@@ -6,7 +6,16 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from asyncflask import Flask, jsonify, render_template, request, session, websocket
+from asyncflask import (
+    Flask,
+    ServerSentEvent,
+    jsonify,
+    render_template,
+    request,
+    session,
+    sse,
+    websocket,
+)
 from asyncflask.typing import ResponseReturnValue
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
@@ -14,6 +23,7 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     TEMPLATE_DIR,
@@ -86,6 +96,20 @@ def stream() -> Flask:
     return app
 
 
+def server_sent_events() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/sse")
+    async def sse_view() -> ResponseReturnValue:
+        async def events() -> AsyncIterator[ServerSentEvent]:
+            for n in range(SSE_EVENT_COUNT):
+                yield ServerSentEvent(f"tick {n}", id=n)
+
+        return sse(events())
+
+    return app
+
+
 def sync_view() -> Flask:
     app = Flask(__name__)
 
@@ -152,6 +176,7 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "session": session_counter,
     "multipart": upload,

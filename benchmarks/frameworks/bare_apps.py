@@ -25,6 +25,7 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STATIC_FILE_NAME,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
@@ -32,6 +33,7 @@ from benchmarks.payloads import (
     TEMPLATE_NAME,
     TEMPLATE_ROWS,
     TEMPLATE_TITLE,
+    sse_event,
     static_dir,
 )
 
@@ -150,6 +152,26 @@ def stream() -> ASGIApp:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         for _ in range(STREAM_CHUNK_COUNT):
             await send({"type": "http.response.body", "body": STREAM_CHUNK, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+def server_sent_events() -> ASGIApp:
+    """``GET /sse`` → 100 events, each encoded by hand and sent as its own body message."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["path"] != "/sse":
+            await _not_found(send)
+            return
+        headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for n in range(SSE_EVENT_COUNT):
+            event = sse_event(n).encode()
+            await send({"type": "http.response.body", "body": event, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
     return app
@@ -410,6 +432,7 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(user, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "session": session,
     "multipart": upload,

@@ -18,6 +18,7 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     TEMPLATE_DIR,
@@ -25,6 +26,7 @@ from benchmarks.payloads import (
     TEMPLATE_ROWS,
     TEMPLATE_TITLE,
     filler_rules,
+    sse_event,
     static_dir,
 )
 
@@ -86,6 +88,20 @@ def stream() -> FastAPI:
     @app.get("/stream")
     async def stream_view() -> StreamingResponse:
         return StreamingResponse(chunks(), media_type="text/plain")
+
+    return app
+
+
+def server_sent_events() -> FastAPI:
+    app = FastAPI()
+
+    async def events() -> AsyncIterator[str]:
+        for n in range(SSE_EVENT_COUNT):
+            yield sse_event(n)
+
+    @app.get("/sse")
+    async def sse_view() -> StreamingResponse:
+        return StreamingResponse(events(), media_type="text/event-stream")
 
     return app
 
@@ -160,6 +176,7 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "session": session_counter,
     "multipart": upload,

@@ -15,6 +15,7 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     TEMPLATE_DIR,
@@ -22,6 +23,7 @@ from benchmarks.payloads import (
     TEMPLATE_ROWS,
     TEMPLATE_TITLE,
     filler_rules,
+    sse_event,
     static_dir,
 )
 
@@ -84,6 +86,21 @@ def stream() -> Quart:
 
         # Quart streams async generators but its ResponseReturnValue omits them.
         return chunks(), 200, {"Content-Type": "text/plain"}  # type: ignore[return-value]
+
+    return app
+
+
+def server_sent_events() -> Quart:
+    app = Quart(__name__)
+
+    @app.route("/sse")
+    async def sse_view() -> ResponseReturnValue:
+        async def events() -> AsyncIterator[bytes]:
+            for n in range(SSE_EVENT_COUNT):
+                yield sse_event(n).encode()
+
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        return events(), 200, headers  # type: ignore[return-value]
 
     return app
 
@@ -155,6 +172,7 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "session": session_counter,
     "multipart": upload,

@@ -22,6 +22,7 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     TEMPLATE_DIR,
@@ -29,6 +30,7 @@ from benchmarks.payloads import (
     TEMPLATE_ROWS,
     TEMPLATE_TITLE,
     filler_rules,
+    sse_event,
     static_dir,
 )
 
@@ -60,6 +62,16 @@ async def _chunks() -> AsyncIterator[bytes]:
 
 async def stream(request: Request) -> StreamingResponse:
     return StreamingResponse(_chunks(), media_type="text/plain")
+
+
+async def _events() -> AsyncIterator[str]:
+    for n in range(SSE_EVENT_COUNT):
+        yield sse_event(n)
+
+
+async def server_sent_events(request: Request) -> StreamingResponse:
+    """Plain Starlette has no SSE helper: a ``text/event-stream`` StreamingResponse."""
+    return StreamingResponse(_events(), media_type="text/event-stream")
 
 
 def sync_view(request: Request) -> PlainTextResponse:
@@ -128,6 +140,7 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": partial(_app, Route("/echo", echo, methods=["POST"])),
     "stream": partial(_app, Route("/stream", stream)),
+    "sse": partial(_app, Route("/sse", server_sent_events)),
     "sync": partial(_app, Route("/sync", sync_view)),
     "session": session_app,
     "multipart": partial(_app, Route("/upload", upload, methods=["POST"])),
