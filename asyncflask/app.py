@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import weakref
 from collections.abc import Awaitable, Callable, Sequence, ValuesView
 from datetime import timedelta
 from itertools import chain
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 import anyio
 import anyio.to_thread
@@ -25,10 +26,11 @@ from .coerce import coerce_response
 from .concurrency import Lease, SyncRunner, is_async_callable
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, as_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .debughelpers import is_loopback, printable, traceback_page
+from .debughelpers import debug_error_body, is_loopback, printable
 from .draining import OpenStreams
 from .errorhandlers import find_handler, is_http_exception
 from .exceptions import (
+    Aborter,
     BadRequest,
     BadRequestKeyError,
     HTTPException,
@@ -73,9 +75,11 @@ if TYPE_CHECKING:
     import logging
 
     from .blueprints import Blueprint
-    from .testing import FlaskClient
+    from .testing import AsyncFlaskClient, FlaskClient, FlaskCliRunner
 
 T = TypeVar("T")
+#: Methods whose requests carry no body a redirect could drop.
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _BODY_OPTIONS = ("max_content_length", "max_form_memory_size", "max_form_parts")
 #: Multipart bodies larger than this are parsed in a worker thread (spooling may touch disk).
 _THREADED_FORM_THRESHOLD = 64 * 1024
@@ -172,11 +176,17 @@ class Flask(TemplatingMixin, Scaffold):
     request_class: type[Request] = Request
     response_class: type[Response] = Response
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    #: The class of ``app.aborter``, which ``abort()`` uses inside the app's context.
+    aborter_class: type[Aborter] = Aborter
     app_ctx_globals_class = _AppCtxGlobals
     config_class = Config
     url_rule_class = Rule
     url_map_class = Map
-    test_client_class: type[FlaskClient] | None = None
+    #: The class ``test_client()`` returns (the async client when None); may be a
+    #: subclass of the blocking ``asyncflask.testing.FlaskClient``.
+    test_client_class: type[AsyncFlaskClient] | type[FlaskClient] | None = None
+    #: The class ``test_cli_runner()`` returns (``FlaskCliRunner`` when None).
+    test_cli_runner_class: type[FlaskCliRunner] | None = None
     #: How sessions are loaded from requests and saved to responses.
     session_interface: SessionInterface = SecureCookieSessionInterface()
 
@@ -225,6 +235,10 @@ class Flask(TemplatingMixin, Scaffold):
         )
         self.json: JSONProvider = self.json_provider_class(self)
         self.url_map = self.url_map_class()
+        self.url_map.host_matching = host_matching
+        #: Whether routing reads the subdomain from the request's host, relative to
+        #: ``SERVER_NAME`` (``Rule(subdomain=...)``).
+        self.subdomain_matching = subdomain_matching
         self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str]] = []
         self.teardown_appcontext_funcs: list[Callable[[BaseException | None], Any]] = []
         self.before_serving_funcs: list[Callable[[], Any]] = []
@@ -244,6 +258,8 @@ class Flask(TemplatingMixin, Scaffold):
         self._background = BackgroundTasks(self)
         self._realtime = OpenStreams()
         self._logger: logging.Logger | None = None
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        self.aborter = self.make_aborter()
         self.template_context_processors[None].append(_default_template_ctx_processor)
         self.static_host = static_host
         if self.has_static_folder:
@@ -255,8 +271,21 @@ class Flask(TemplatingMixin, Scaffold):
                 "Invalid static_host/host_matching combination: 'static_host' is required"
                 " with host_matching=True, and only allowed with it."
             )
-        view = self.send_static_file if static_host is None else self._send_static_file_on_host
-        self.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", view)
+        # The view holds the app weakly: an app that is no longer used is freed at once,
+        # without waiting for the garbage collector.
+        app_ref = weakref.ref(self)
+        on_host = static_host is not None
+
+        def static(filename: str) -> Response:
+            app = cast("Flask", app_ref())
+            return (
+                app._send_static_file_on_host(filename)
+                if on_host
+                else app.send_static_file(filename)
+            )
+
+        rule = f"{self.static_url_path}/<path:filename>"
+        self.add_url_rule(rule, "static", static, host=static_host)
 
     def _send_static_file_on_host(self, filename: str) -> Response:
         from .globals import request
@@ -286,11 +315,15 @@ class Flask(TemplatingMixin, Scaffold):
 
     @property
     def propagate_exceptions(self) -> bool:
-        """Whether unhandled exceptions propagate (``PROPAGATE_EXCEPTIONS``, else ``TESTING``)."""
+        """Whether unhandled exceptions propagate (``PROPAGATE_EXCEPTIONS``, else testing or debug).
+
+        A propagated error reaches the test client; under a server, the debug page
+        (``__call__``) shows it in debug mode.
+        """
         rv = self.config["PROPAGATE_EXCEPTIONS"]
         if rv is not None:
             return bool(rv)
-        return bool(self.testing)
+        return bool(self.testing or self.debug)
 
     @property
     def _sync(self) -> SyncRunner:
@@ -497,27 +530,91 @@ class Flask(TemplatingMixin, Scaffold):
         return RequestContext(self, self.request_class(scope, receive, self))
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
-        """A request context built like a test client request (path, method, data, headers...)."""
+        """A request context built like a test client request (path, method, data, headers...).
+
+        The URL is matched as a request's would be, so ``request.endpoint``,
+        ``request.view_args`` and ``request.blueprint`` are set (a routing error is kept
+        in ``request.routing_exception``).
+        """
         from .testing import build_test_request
 
         request = build_test_request(self, *args, **kwargs)
+        self.match_request(request)
         return RequestContext(self, request)
 
-    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
-        """An async test client; ``async with app.test_client()`` also runs lifespan hooks."""
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> Any:
+        """An async test client; ``async with app.test_client()`` also runs lifespan hooks.
+
+        With ``test_client_class`` set, an instance of that class instead (for
+        example the blocking ``FlaskClient``, for a suite written for Flask).
+        """
+        from .testing import AsyncFlaskClient
+
+        cls = self.test_client_class or AsyncFlaskClient
+        return cls(self, use_cookies=use_cookies, **kwargs)
+
+    def make_aborter(self) -> Aborter:
+        """The ``Aborter`` behind ``abort()`` for this app; add codes to ``app.aborter.mapping``."""
+        return self.aborter_class()
+
+    def sync_test_client(self, use_cookies: bool = True, **kwargs: Any) -> FlaskClient:
+        """A blocking test client with Flask's ``FlaskClient`` API: ``client.get("/").data``.
+
+        ``test_client_class`` is used when it is a ``FlaskClient`` subclass.
+        """
         from .testing import FlaskClient
 
-        cls = self.test_client_class or FlaskClient
+        cls = self.test_client_class
+        if not (isinstance(cls, type) and issubclass(cls, FlaskClient)):
+            cls = FlaskClient
         return cls(self, use_cookies=use_cookies, **kwargs)
+
+    def test_cli_runner(self, **kwargs: Any) -> FlaskCliRunner:
+        """A click ``CliRunner`` that invokes commands with this app loaded."""
+        from .testing import FlaskCliRunner
+
+        cls = self.test_cli_runner_class or FlaskCliRunner
+        return cls(self, **kwargs)
+
+    def shell_context_processor(self, f: F) -> F:
+        """Register ``f`` to return extra names (a dict) for ``asyncflask shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The namespace of ``asyncflask shell``: ``app``, ``g`` and the processors' names."""
+        from .globals import g
+
+        rv: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            rv.update(processor())
+        return rv
 
     # -- ASGI -----------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Skips one coroutine per request unless asgi_app was wrapped or overridden.
-        if scope["type"] == "http" and self._plain_asgi and "asgi_app" not in self.__dict__:
-            await self.handle_http(scope, receive, send)
-        else:
-            await self.asgi_app(scope, receive, send)
+        try:
+            # Skips one coroutine per request unless asgi_app was wrapped or overridden.
+            if scope["type"] == "http" and self._plain_asgi and "asgi_app" not in self.__dict__:
+                await self.handle_http(scope, receive, send)
+            else:
+                await self.asgi_app(scope, receive, send)
+        except Exception as e:
+            # Errors propagate in debug mode (PROPAGATE_EXCEPTIONS); here, the outermost
+            # layer, they become the debug page instead of reaching the server.
+            if not self.debug or scope["type"] == "lifespan":
+                raise
+            await self._debug_error(scope, send, e)
+
+    async def _debug_error(self, scope: Scope, send: Send, error: Exception) -> None:
+        from .debughelpers import send_debug_page
+
+        method = scope.get("method", "WEBSOCKET")
+        self.logger.error(
+            "Exception on %s [%s]", printable(scope.get("path", "")), method, exc_info=error
+        )
+        if scope["type"] == "http":
+            await send_debug_page(scope, send, error)
 
     async def asgi_app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI application itself; wrap it as ``app.asgi_app = Middleware(app.asgi_app)``."""
@@ -617,14 +714,37 @@ class Flask(TemplatingMixin, Scaffold):
             raw_path = request.scope.get("raw_path")
             if raw_path and b"%" in raw_path and has_invalid_percent_encoding(raw_path):
                 raise BadRequest("The request path contains invalid percent-encoding.")
-            request.url_rule, request.view_args = self.url_map.match(path, request.method)
+            domain = None
+            if self.subdomain_matching or self.url_map.host_matching:
+                domain = self._request_domain(request)
+            request.url_rule, request.view_args = self.url_map.match(
+                path, request.method, domain=domain
+            )
         except RequestRedirect as e:
             location = request.root_path + e.new_url
             if request.query_string:
                 location = f"{location}?{request.query_string.decode('latin-1')}"
-            request.routing_exception = RequestRedirect(location)
+            redirect = RequestRedirect(location)
+            request.routing_exception = redirect
+            if self.debug and redirect.code in (301, 302) and request.method not in _SAFE_METHODS:
+                from .debughelpers import FormDataRoutingRedirect
+
+                canonical = request.host_url.rstrip("/") + location
+                request.routing_exception = FormDataRoutingRedirect(
+                    request.url, canonical, redirect.code
+                )
         except HTTPException as e:
             request.routing_exception = e
+
+    def _request_domain(self, request: Request) -> str:
+        """What routing matches the request's host against: the host, or its subdomain."""
+        from .routing.domains import subdomain_of
+        from .urls import strip_default_port
+
+        host = strip_default_port(request.host.lower(), request.scheme)
+        if self.url_map.host_matching:
+            return host
+        return subdomain_of(host, self.config["SERVER_NAME"], request.scheme, self.url_map)
 
     async def full_dispatch_request(self, ctx: RequestContext) -> Response:
         """Route, read the body, run ``before_request`` hooks and the view, build the response.
@@ -922,7 +1042,10 @@ class Flask(TemplatingMixin, Scaffold):
         if handler is not None:
             rv = self.ensure_sync(handler)(server_error)
         elif self.debug and _on_loopback():
-            rv = self.response_class(traceback_page(e), status=500)
+            ctx = _cv_context.get(None)
+            accept = ctx.request.headers.get("Accept") if ctx and ctx.request else None
+            body, content_type = debug_error_body(e, accept)
+            rv = self.response_class(body, status=500, content_type=content_type)
         response = self.make_response(rv)
         try:
             return self.process_response(response)
@@ -991,7 +1114,8 @@ class Flask(TemplatingMixin, Scaffold):
         if handler is not None:
             rv = await self._call(handler, server_error)
         elif self.debug and is_loopback(request):
-            rv = self.response_class(traceback_page(e), status=500)
+            body, content_type = debug_error_body(e, request.headers.get("Accept"))
+            rv = self.response_class(body, status=500, content_type=content_type)
         return await self.finalize_request(ctx, rv, from_error_handler=True)
 
     # -- teardown -------------------------------------------------------------
@@ -1123,6 +1247,7 @@ class Flask(TemplatingMixin, Scaffold):
 
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,
@@ -1155,12 +1280,13 @@ class Flask(TemplatingMixin, Scaffold):
         host: str | None = None,
         port: int | None = None,
         debug: bool | None = None,
+        load_dotenv: bool = True,
         **options: Any,
     ) -> None:
         """Serve the app with uvicorn, for development; see ``asyncflask.serving.run_app``."""
         from .serving import run_app
 
-        run_app(self, host, port, debug, **options)
+        run_app(self, host, port, debug, load_dotenv, **options)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"

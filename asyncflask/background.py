@@ -15,9 +15,10 @@ import contextlib
 import contextvars
 import functools
 import threading
+import weakref
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio
 import anyio.from_thread
@@ -74,7 +75,8 @@ class BackgroundTasks:
     """Starts, tracks and, at shutdown, waits for or cancels an app's background tasks."""
 
     def __init__(self, app: Flask) -> None:
-        self.app = app
+        # A proxy: the app holds this object, and must not be kept alive by it.
+        self.app = cast("Flask", weakref.proxy(app))
         self._host: TaskGroup | None = None
         self._host_token: EventLoopToken | None = None
         self._running: set[anyio.CancelScope] = set()

@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 from markupsafe import Markup, escape
 
+from .globals import _cv_context
+
 if TYPE_CHECKING:
     from asyncflask.wrappers import Response
 
@@ -602,9 +604,13 @@ def abort(status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
 
     ``abort(404)`` raises :class:`NotFound`; extra arguments go to the exception
     (``abort(404, "No such user.")``). ``abort(response)`` stops the request and sends
-    ``response`` as is.
+    ``response`` as is. Inside an app's context the app's ``aborter`` raises it, so
+    codes added to ``app.aborter.mapping`` work.
     """
-    _aborter(status, *args, **kwargs)
+    ctx = _cv_context.get(None)
+    aborter = getattr(ctx.app, "aborter", None) if ctx is not None else None
+    (aborter or _aborter)(status, *args, **kwargs)
+    _aborter(status, *args, **kwargs)  # an aborter that did not raise
 
 
 class WebSocketDisconnect(Exception):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -103,10 +104,33 @@ def stream_with_context(generator_or_function: Any) -> Any:
     return generator_or_function
 
 
+def _env_setting(name: str) -> str | None:
+    """``ASYNCFLASK_<name>`` from the environment, else ``FLASK_<name>``."""
+    value = os.environ.get(f"ASYNCFLASK_{name}")
+    return value if value is not None else os.environ.get(f"FLASK_{name}")
+
+
+def get_debug_flag() -> bool:
+    """Whether debug mode is asked for by ``ASYNCFLASK_DEBUG`` (else ``FLASK_DEBUG``)."""
+    value = _env_setting("DEBUG")
+    return bool(value and value.lower() not in ("0", "false", "no"))
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether to load env files: ``default``, unless ``ASYNCFLASK_SKIP_DOTENV`` (or
+    ``FLASK_SKIP_DOTENV``) is set to a true value."""
+    value = _env_setting("SKIP_DOTENV")
+    if not value:
+        return default
+    return value.lower() in ("0", "false", "no")
+
+
 __all__ = [
     "abort",
     "after_this_request",
     "copy_current_request_context",
+    "get_debug_flag",
+    "get_load_dotenv",
     "make_response",
     "redirect",
     "send_file",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncGenerator, Generator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .typing import Receive, Scope, Send
 
@@ -18,7 +19,8 @@ class Lifespan:
     """Runs an application's ``before_serving``, ``while_serving`` and ``after_serving`` hooks."""
 
     def __init__(self, app: Flask) -> None:
-        self.app = app
+        # A proxy: the app holds this object, and must not be kept alive by it.
+        self.app = cast("Flask", weakref.proxy(app))
         self._running: list[AsyncGenerator[Any, None] | Generator[Any, None, None]] = []
         # Sync hooks run on one thread from startup to shutdown, as a request's do.
         self._lease: Lease | None = None

@@ -16,6 +16,7 @@ from .errorhandlers import ErrorHandlerSpec, register_handler
 from .globals import current_app
 
 if TYPE_CHECKING:
+    import click
     from jinja2 import FileSystemLoader
 
     from .wrappers import Response
@@ -85,6 +86,16 @@ class Scaffold:
         self.url_default_functions: HookRegistry = defaultdict(list)
         self.before_websocket_funcs: HookRegistry = defaultdict(list)
         self.after_websocket_funcs: HookRegistry = defaultdict(list)
+
+    @functools.cached_property
+    def cli(self) -> click.Group:
+        """This object's click command group (an ``AppGroup``): ``@app.cli.command()`` adds one.
+
+        A blueprint's group is added to the app's when the blueprint is registered.
+        """
+        from .cli import AppGroup
+
+        return AppGroup(self.name)
 
     def _registry_changed(self) -> None:
         """Called when a hook is registered; the app forgets the hook plans built so far."""

@@ -9,6 +9,7 @@ its ``--timeout-graceful-shutdown``.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 from typing import TYPE_CHECKING, Any
 
@@ -85,14 +86,36 @@ def run_app(
     host: str | None = None,
     port: int | None = None,
     debug: bool | None = None,
+    load_dotenv: bool = True,
     **options: Any,
 ) -> None:
     """Serve ``app`` with uvicorn until interrupted.
 
     ``host`` defaults to 127.0.0.1 and ``port`` to 5000, or to the parts of
-    ``SERVER_NAME`` when it is set. Other keyword arguments go to uvicorn.
-    In production, run ``uvicorn module:app`` instead.
+    ``SERVER_NAME`` when it is set. With ``load_dotenv``, env files are loaded
+    first (see ``asyncflask.cli.load_dotenv``) and ``ASYNCFLASK_DEBUG`` (or
+    ``FLASK_DEBUG``) sets debug mode. Other keyword arguments go to uvicorn.
+    Under the ``asyncflask`` command this does nothing, so a module calling it
+    at import time does not start a second server. In production, run
+    ``uvicorn module:app`` instead.
     """
+    if os.environ.get("ASYNCFLASK_RUN_FROM_CLI") == "true":
+        import click
+
+        click.secho(
+            " * Ignoring a call to 'app.run()' that would block the 'asyncflask' command."
+            " Call it only under 'if __name__ == \"__main__\":'.",
+            fg="red",
+            err=True,
+        )
+        return
+    if load_dotenv:
+        from .cli import load_dotenv as load_env_files
+        from .helpers import _env_setting, get_debug_flag
+
+        load_env_files()
+        if _env_setting("DEBUG") is not None:
+            app.debug = get_debug_flag()
     if debug is not None:
         app.debug = debug
     server_name = app.config.get("SERVER_NAME") or ""

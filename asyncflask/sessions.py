@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import zlib
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, cast
@@ -247,7 +246,7 @@ def _add_vary_cookie(response: Response) -> None:
     headers.set("Vary", ", ".join([*existing, "Cookie"]))
 
 
-class SessionInterface(ABC):
+class SessionInterface:
     """How the application opens a session from a request and saves it on the response.
 
     Subclasses implement :meth:`open_session` and :meth:`save_session`; the
@@ -320,22 +319,26 @@ class SessionInterface(ABC):
             session.permanent and bool(app.config["SESSION_REFRESH_EACH_REQUEST"])
         )
 
-    @abstractmethod
+    # Not abstract methods: as in Flask, an interface may be instantiated before (or
+    # without) implementing both; a missing one fails when it is called.
+
     def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
         """Load the session for ``request``. Return None when sessions are unavailable
         (the application then uses :meth:`make_null_session`).
 
         Called the first time the request touches the session; must not raise for
-        bad client data.
+        bad client data. Subclasses implement it.
         """
+        raise NotImplementedError(f"{type(self).__name__} must implement open_session().")
 
-    @abstractmethod
     def save_session(self, app: Flask, session: SessionMixin, response: Response) -> Any:
         """Store ``session`` and set whatever cookie the response needs.
 
         Called after the ``after_request`` functions, only for a session the request
-        opened and that is not a null session. May return an awaitable.
+        opened and that is not a null session. May return an awaitable. Subclasses
+        implement it.
         """
+        raise NotImplementedError(f"{type(self).__name__} must implement save_session().")
 
 
 def _to_bytes(key: str | bytes) -> bytes:

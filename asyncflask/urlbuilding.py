@@ -50,29 +50,42 @@ def build_url(
         root_path = str(app.config["APPLICATION_ROOT"] or "/").rstrip("/")
     if scheme is not None and not external:
         raise ValueError("When specifying '_scheme', '_external' must be True.")
+    server_name = app.config["SERVER_NAME"]
+    if request is None and external and not server_name:
+        raise RuntimeError(
+            "Unable to build URLs outside an active request without 'SERVER_NAME'"
+            " configured. Also configure 'APPLICATION_ROOT' and"
+            " 'PREFERRED_URL_SCHEME' as needed."
+        )
     app.inject_url_defaults(endpoint, values)
     try:
-        path = app.url_map.build(endpoint, values, method=method)
+        path, rule = app.url_map.build_with_rule(endpoint, values, method=method)
     except BuildError as error:
         values.update(_anchor=anchor, _method=method, _scheme=scheme, _external=external)
         return app.handle_url_build_error(error, endpoint, values)
     url = quote_path(root_path) + path
     if anchor is not None:
         url = f"{url}#{quote(anchor, safe=_ANCHOR_SAFE)}"
+    domain = rule.build_domain(values)
+    if domain is None and not external:
+        return url
+    # The host is read (and validated) only for URLs that need it.
+    current_host = request.host if request is not None else server_name
+    host = current_host
+    if domain is not None:
+        # A rule on another subdomain (or host) is only reachable with a full URL.
+        if app.url_map.host_matching:
+            host = domain
+        else:
+            base = server_name or current_host
+            host = f"{domain}.{base}" if domain else base
+        if host != current_host:
+            external = True
     if not external:
         return url
     if request is not None:
-        host = request.host
         url_scheme = scheme or request.scheme
     else:
-        server_name = app.config["SERVER_NAME"]
-        if not server_name:
-            raise RuntimeError(
-                "Unable to build URLs outside an active request without 'SERVER_NAME'"
-                " configured. Also configure 'APPLICATION_ROOT' and"
-                " 'PREFERRED_URL_SCHEME' as needed."
-            )
-        host = server_name
         url_scheme = scheme or app.config["PREFERRED_URL_SCHEME"]
     return f"{url_scheme}://{host}{url}"
 

@@ -567,3 +567,19 @@ async def test_a_subclass_overriding_asgi_app_sees_every_http_request() -> None:
 
     assert (await app.test_client().get("/")).text == "ok"
     assert seen == ["/"]
+
+
+def test_an_unused_app_is_freed_without_the_garbage_collector() -> None:
+    import gc
+    import weakref
+
+    gc.collect()
+    gc.disable()
+    try:
+        app = Flask("freed")
+        assert app.view_functions["static"]
+        ref = weakref.ref(app)
+        del app
+        assert ref() is None
+    finally:
+        gc.enable()

@@ -903,7 +903,6 @@ def test_blueprint_commands_join_the_app_command_line(
     app: Flask, cli_group: str | None, invocation: list[str]
 ) -> None:
     import click
-    from click.testing import CliRunner
 
     bp = Blueprint("greet", __name__)
 
@@ -911,20 +910,16 @@ def test_blueprint_commands_join_the_app_command_line(
     def hello() -> None:
         click.echo("hello from the blueprint")
 
-    app.cli = click.Group("app")  # type: ignore[attr-defined]
     options = {} if cli_group == "default" else {"cli_group": cli_group}
     app.register_blueprint(bp, **options)
-    result = CliRunner().invoke(app.cli, invocation)  # type: ignore[attr-defined]
+    result = app.test_cli_runner().invoke(args=invocation)
     assert result.exit_code == 0, result.output
     assert result.output == "hello from the blueprint\n"
 
 
 def test_blueprint_without_commands_adds_no_group(app: Flask) -> None:
-    import click
-
-    app.cli = click.Group("app")  # type: ignore[attr-defined]
     app.register_blueprint(Blueprint("quiet", __name__))
-    assert app.cli.commands == {}  # type: ignore[attr-defined]
+    assert app.cli.commands == {}
 
 
 async def test_blueprint_registered_after_a_request_takes_effect(app: Flask) -> None:

@@ -17,7 +17,7 @@ import pytest
 
 from asyncflask import Flask, g, has_request_context, request, websocket
 from asyncflask.exceptions import WebSocketDisconnect
-from asyncflask.testing import FlaskClient
+from asyncflask.testing import AsyncFlaskClient as FlaskClient
 
 pytestmark = pytest.mark.anyio
 

@@ -23,7 +23,7 @@ def make_app() -> Flask:
 
 
 async def test_debug_page_shows_an_escaped_traceback_to_local_clients() -> None:
-    r = await make_app().test_client().get("/boom")
+    r = await make_app().test_client().get("/boom", headers={"Accept": "text/html"})
     assert r.status_code == 500
     assert "Traceback" in r.text
     assert "ValueError" in r.text

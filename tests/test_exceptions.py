@@ -317,3 +317,35 @@ def test_star_import_does_not_shadow_builtin_not_implemented() -> None:
     assert "NotImplemented" not in exceptions.__all__
     assert exceptions.NotImplemented().code == 501
     assert default_exceptions[501] is exceptions.NotImplemented
+
+
+def test_abort_uses_the_app_aborter() -> None:
+    from asyncflask import Flask, abort
+    from asyncflask.exceptions import Aborter, HTTPException
+
+    class Unavailable(HTTPException):
+        code = 599
+        description = "Custom."
+
+    class MyAborter(Aborter):
+        pass
+
+    class MyFlask(Flask):
+        aborter_class = MyAborter
+
+    app = MyFlask("aborter_app")
+    assert isinstance(app.aborter, MyAborter)
+    app.aborter.mapping[599] = Unavailable
+    with app.app_context(), pytest.raises(Unavailable):
+        abort(599)
+    with pytest.raises(LookupError):
+        abort(599)
+
+
+def test_url_for_accepts_a_self_argument() -> None:
+    from asyncflask import Flask
+
+    app = Flask("url_self", static_folder=None)
+    app.add_url_rule("/<self>", endpoint="show")
+    with app.test_request_context():
+        assert app.url_for("show", self="me") == "/me"

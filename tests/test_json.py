@@ -335,3 +335,16 @@ def test_compact_and_indented_output_agree_with_the_standard_library(app: Flask)
         app.json.compact = False  # type: ignore[attr-defined]
         indented = jsonify(value).get_data(as_text=True)
         assert indented == std_json.dumps(value, sort_keys=True, indent=2) + "\n"
+
+
+def test_json_tag_subclasses_may_leave_methods_out() -> None:
+    from asyncflask.json.tag import JSONTag, TaggedJSONSerializer
+
+    class KeyOnly(JSONTag):
+        key = " k"
+
+    serializer = TaggedJSONSerializer()
+    serializer.register(KeyOnly, index=-1)
+    assert isinstance(serializer.order[-2], KeyOnly)
+    with pytest.raises(NotImplementedError, match="check"):
+        KeyOnly(serializer).check(1)

@@ -339,3 +339,56 @@ def test_asgi_headers_have_no_content_length_for_streams() -> None:
     response = Response(iter(["a"]))
     names = [name for name, _ in response.asgi_headers()]
     assert b"content-length" not in names
+
+
+def test_vary_is_a_live_header_set() -> None:
+    from asyncflask import Response
+
+    response = Response()
+    assert len(response.vary) == 0
+    response.vary.update(("Accept-Encoding", "Accept-Language"))
+    response.vary.add("accept-encoding")  # already there, in another case
+    assert response.headers.getlist("Vary") == ["Accept-Encoding, Accept-Language"]
+    assert "accept-language" in response.vary
+    response.vary.discard("ACCEPT-ENCODING")
+    assert response.headers["Vary"] == "Accept-Language"
+    response.vary = ["Cookie", "Origin"]
+    assert response.headers["Vary"] == "Cookie, Origin"
+    response.vary.clear()
+    assert "Vary" not in response.headers
+
+
+def test_cache_control_reads_and_writes_the_header() -> None:
+    from asyncflask import Response
+
+    response = Response()
+    assert response.cache_control.max_age is None
+    response.headers["Cache-Control"] = 'public, max-age=3600, no-cache="Set-Cookie"'
+    cc = response.cache_control
+    assert (cc.max_age, cc.public, cc.no_cache, cc.no_store) == (3600, True, True, False)
+    cc.max_age = 60
+    cc.no_store = True
+    cc.public = False
+    assert response.headers["Cache-Control"] == 'max-age=60, no-cache="Set-Cookie", no-store'
+    response.headers["Cache-Control"] = "max-age=soon"
+    assert response.cache_control.max_age is None  # hostile values never raise
+
+
+def test_max_cookie_size_follows_the_app_and_warns() -> None:
+    import warnings
+
+    from asyncflask import Flask, Response
+
+    app = Flask("cookies")
+    assert Response().max_cookie_size == 4093
+    app.config["MAX_COOKIE_SIZE"] = 100
+    with app.app_context():
+        response = Response()
+        assert response.max_cookie_size == 100
+        with pytest.warns(UserWarning, match="cookie is too large"):
+            response.set_cookie("big", "x" * 200)
+        assert len(response.headers.getlist("Set-Cookie")) == 1  # still sent
+        app.config["MAX_COOKIE_SIZE"] = 0
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            response.set_cookie("big", "x" * 5000)

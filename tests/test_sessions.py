@@ -310,8 +310,13 @@ def test_session_interface_requires_open_and_save() -> None:
     class Incomplete(SessionInterface):
         pass
 
-    with pytest.raises(TypeError):
-        Incomplete()  # type: ignore[abstract]
+    # As in Flask: the class can be made, a missing method fails when it is called.
+    interface = Incomplete()
+    app = make_app()
+    with pytest.raises(NotImplementedError, match="open_session"):
+        interface.open_session(app, make_request(app))
+    with pytest.raises(NotImplementedError, match="save_session"):
+        interface.save_session(app, SecureCookieSession(), app.response_class())
 
 
 def test_without_secret_key_open_returns_none_and_null_session_is_used() -> None:

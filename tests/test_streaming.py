@@ -13,7 +13,7 @@ import anyio
 import pytest
 
 from asyncflask import Flask, Response, request, stream_with_context
-from asyncflask.testing import FlaskClient
+from asyncflask.testing import AsyncFlaskClient as FlaskClient
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,8 @@ import anyio
 import pytest
 
 from asyncflask import Flask, jsonify, make_response, redirect, request
-from asyncflask.testing import FlaskClient, TestResponse
+from asyncflask.testing import AsyncFlaskClient as FlaskClient
+from asyncflask.testing import TestResponse
 
 pytestmark = pytest.mark.anyio
 
@@ -707,3 +708,19 @@ async def test_session_transaction_needs_cookies() -> None:
     with pytest.raises(TypeError, match="use_cookies"):
         async with session_app().test_client(use_cookies=False).session_transaction():
             pass
+
+
+def test_test_request_context_matches_the_url() -> None:
+    app = Flask("matched", static_folder=None)
+
+    @app.route("/items/<int:item>")
+    def item(item: int) -> str:
+        return str(item)
+
+    with app.test_request_context("/items/7"):
+        assert request.endpoint == "item"
+        assert request.view_args == {"item": 7}
+    with app.test_request_context("/missing"):
+        assert request.endpoint is None
+        assert request.routing_exception is not None
+        assert request.routing_exception.code == 404  # type: ignore[attr-defined]

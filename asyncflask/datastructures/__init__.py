@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from .accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
 from .auth import Authorization
+from .cache_control import ResponseCacheControl
 from .callback_dict import CallbackDict
 from .headers import Headers
 
@@ -36,6 +37,7 @@ __all__ = [
     "LanguageAccept",
     "MIMEAccept",
     "MultiDict",
+    "ResponseCacheControl",
     "UserAgent",
 ]
 

@@ -169,6 +169,10 @@ class Headers:
         values = [value for name, value in self._list if len(name) == size and name.lower() == ikey]
         return values if type is None else _convert(values, type)
 
+    def get_all(self, key: str) -> list[str]:
+        """Every value of header ``key`` (the ``wsgiref`` name for ``getlist``)."""
+        return self.getlist(key)
+
     def add(self, key: str, value: HeaderValue, /, **options: str | int | None) -> None:
         """Add a header after any existing ones of the same name.
 

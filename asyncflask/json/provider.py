@@ -54,7 +54,9 @@ class JSONProvider:
 
     def _prepare_response_obj(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         if args and kwargs:
-            raise TypeError("jsonify() behavior undefined when passed both args and kwargs")
+            raise TypeError(
+                "jsonify() takes either args or kwargs: passing both args and kwargs is undefined."
+            )
         if not args and not kwargs:
             return None
         if len(args) == 1:

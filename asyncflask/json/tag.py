@@ -9,7 +9,6 @@ migration. Subclass :class:`JSONTag` and register it to store another type.
 from __future__ import annotations
 
 import json
-from abc import ABC, abstractmethod
 from base64 import b64decode, b64encode
 from datetime import date, datetime
 from decimal import Decimal
@@ -24,6 +23,7 @@ __all__ = [
     "JSONTag",
     "PassDict",
     "PassList",
+    "TagAlreadyRegistered",
     "TagBytes",
     "TagDateTime",
     "TagDict",
@@ -34,7 +34,14 @@ __all__ = [
 ]
 
 
-class JSONTag(ABC):
+class TagAlreadyRegistered(KeyError, ValueError):
+    """A tag key registered twice without ``force=True``."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class JSONTag:
     """How :class:`TaggedJSONSerializer` stores one Python type in JSON.
 
     A tagged value is stored as ``{key: to_json(value)}``; on loading, a
@@ -49,17 +56,20 @@ class JSONTag(ABC):
     def __init__(self, serializer: TaggedJSONSerializer) -> None:
         self.serializer = serializer
 
-    @abstractmethod
+    # Not abstract methods: as in Flask, a tag class may be instantiated before (or
+    # without) implementing all three; a missing one fails when it is called.
+
     def check(self, value: Any) -> bool:
-        """Whether this tag handles ``value``."""
+        """Whether this tag handles ``value`` (subclasses implement it)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement check().")
 
-    @abstractmethod
     def to_json(self, value: Any) -> Any:
-        """Turn ``value`` into JSON-compatible data (without the tag)."""
+        """Turn ``value`` into JSON-compatible data without the tag (subclasses implement it)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement to_json().")
 
-    @abstractmethod
     def to_python(self, value: Any) -> Any:
-        """Turn the data :meth:`to_json` produced back into the Python value."""
+        """Turn the data :meth:`to_json` produced back into the value (subclasses implement it)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement to_python().")
 
     def tag(self, value: Any) -> Any:
         """Return ``value`` as tagged JSON-compatible data."""
@@ -241,12 +251,13 @@ class TaggedJSONSerializer:
     ) -> None:
         """Add a tag. ``index`` places it in the checking order (default: last).
 
-        A key that is already registered raises ValueError unless ``force`` is true.
+        A key that is already registered raises ``TagAlreadyRegistered`` (a ``KeyError``,
+        as in Flask, and a ``ValueError``) unless ``force`` is true.
         """
         tag = tag_class(self)
         if tag.key:
             if tag.key in self.tags and not force:
-                raise ValueError(
+                raise TagAlreadyRegistered(
                     f"The tag {tag.key!r} is already registered; pass force=True to replace it."
                 )
             self.tags[tag.key] = tag

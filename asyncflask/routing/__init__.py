@@ -6,6 +6,7 @@ or ``path`` turn URL text into view arguments and back.
 
 from __future__ import annotations
 
+from ..exceptions import RequestRedirect, RoutingException
 from .building import BuildError
 from .converters import (
     AnyConverter,
@@ -31,6 +32,8 @@ __all__ = [
     "Map",
     "NumberConverter",
     "PathConverter",
+    "RequestRedirect",
+    "RoutingException",
     "Rule",
     "UUIDConverter",
     "UnicodeConverter",

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from .converters import BaseConverter, parse_converter_args
 
 if TYPE_CHECKING:
+    from .domains import DomainPattern
     from .map import Map
 
 _PLACEHOLDER_RE = re.compile(
@@ -94,6 +95,8 @@ class Rule:
         strict_slashes: bool | None = None,
         websocket: bool = False,
         build_only: bool = False,
+        subdomain: str | None = None,
+        host: str | None = None,
     ) -> None:
         if not isinstance(string, str) or not string.startswith("/"):
             raise ValueError(f"URL rule {string!r} must be a string starting with '/'")
@@ -103,6 +106,14 @@ class Rule:
         self.strict_slashes = strict_slashes
         self.websocket = websocket
         self.build_only = build_only
+        #: The subdomain the rule answers on (with ``subdomain_matching``); may hold
+        #: placeholders, e.g. ``"<user>"``. None: the map's default subdomain.
+        self.subdomain = subdomain
+        #: The host the rule answers on when the map matches hosts (``host_matching``).
+        self.host = host
+        #: The compiled subdomain or host, set by ``bind`` when the rule names one.
+        self.domain_pattern: DomainPattern | None = None
+        self._domain_names: tuple[str, ...] = ()
         #: Whether the app answers OPTIONS for this rule itself (set by the app).
         self.provide_automatic_options = False
         self.methods = _normalize_methods(string, methods, websocket)
@@ -145,7 +156,21 @@ class Rule:
             self.strict_slashes = map.strict_slashes
         self._converters = converters
         self.convert = _converting_function(self, tuple(converters.items()))
+        domain = self.host if getattr(map, "host_matching", False) else self.subdomain
+        if domain:
+            from .domains import DomainPattern
+
+            self.domain_pattern = DomainPattern(domain, map, self._make_converter)
+            self._domain_names = self.domain_pattern.names
+            self.arguments |= set(self._domain_names)
         self.map = map
+
+    def build_domain(self, values: Mapping[str, Any]) -> str | None:
+        """The subdomain or host of a URL for ``values``, or None when the rule names none."""
+        pattern = self.domain_pattern
+        if pattern is None:
+            return None
+        return pattern.build(values, self.defaults or {})
 
     def _make_converter(self, map: Map, piece: Placeholder) -> BaseConverter:
         converter_class = map.converters.get(piece.converter)
@@ -195,7 +220,7 @@ class Rule:
         if method is not None and not self.allows(method):
             return False
         defaults = self.defaults or {}
-        for name in self._names:
+        for name in (*self._names, *self._domain_names):
             if name not in values and name not in defaults:
                 return False
         return all(values[key] == value for key, value in defaults.items() if key in values)

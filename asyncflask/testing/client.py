@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Iterable
+import time
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -21,7 +23,7 @@ from ..typing import Message, Scope
 from ..wrappers import Request
 from .cookies import Cookie, CookieJar
 from .responses import StreamedTestResponse, TestResponse
-from .scope import build_scope
+from .scope import build_scope, default_base_url
 from .websocket import TestWebsocket
 
 if TYPE_CHECKING:
@@ -38,6 +40,25 @@ def _response_from(
     return TestResponse(body, status=status, headers=headers)
 
 
+class _Escaped(Exception):
+    """Carries a KeyboardInterrupt or SystemExit raised by the app out of its task.
+
+    asyncio stops the whole event loop for one of those raised in a task; the client
+    raises it again where the test awaits the response.
+    """
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(error)
+        self.error = error
+
+
+async def _run_app(app: Flask, scope: Scope, receive: Any, send: Any) -> None:
+    try:
+        await app.asgi_app(scope, receive, send)
+    except (KeyboardInterrupt, SystemExit) as e:
+        raise _Escaped(e) from None
+
+
 def _unwrap_group(error: BaseException) -> BaseException:
     """The exception to show a test: the app's own error before the client's view of it."""
     leaves: list[BaseException] = []
@@ -50,30 +71,33 @@ def _unwrap_group(error: BaseException) -> BaseException:
             leaves.append(exc)
 
     collect(error)
+    leaves = [leaf.error if isinstance(leaf, _Escaped) else leaf for leaf in leaves]
     for leaf in leaves:
         if not isinstance(leaf, WebSocketDisconnect):
             return leaf
     return leaves[0] if leaves else error
 
 
-class FlaskClient:
+class AsyncFlaskClient:
     """An async client that calls the app directly: ``r = await client.get("/")``.
 
     Cookies persist across requests. ``async with app.test_client() as client``
-    also runs the app's startup and shutdown hooks.
+    also runs the app's startup and shutdown hooks. Requests go to ``app.asgi_app``,
+    below the layer that turns errors into the debug page for servers, so an
+    unhandled error propagates to the test when ``PROPAGATE_EXCEPTIONS`` says so.
     """
 
     __test__ = False
 
-    def __init__(
-        self, app: Flask, use_cookies: bool = True, base_url: str = "http://localhost"
-    ) -> None:
+    def __init__(self, app: Flask, use_cookies: bool = True, base_url: str | None = None) -> None:
         self.app = app
+        #: Where requests go unless they say otherwise; None means
+        #: ``SERVER_NAME``/``APPLICATION_ROOT``/``PREFERRED_URL_SCHEME`` (``http://localhost/``).
         self.base_url = base_url
         self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
         self._hosting: AbstractAsyncContextManager[None] | None = None
 
-    async def __aenter__(self) -> FlaskClient:
+    async def __aenter__(self) -> AsyncFlaskClient:
         await self.app.startup()
         hosting = self.app._background.hosting()
         await hosting.__aenter__()
@@ -98,15 +122,24 @@ class FlaskClient:
         value: str = "",
         *,
         domain: str = "localhost",
+        origin_only: bool = True,
         path: str = "/",
         secure: bool = False,
         httponly: bool = False,
         samesite: str | None = None,
-        expires: float | None = None,
+        expires: float | datetime | None = None,
+        max_age: float | timedelta | None = None,
     ) -> None:
-        """Store a cookie the client will send."""
+        """Store a cookie the client will send.
+
+        With ``origin_only`` (the default) it goes to ``domain`` only; otherwise to
+        its subdomains too, as a leading dot in ``domain`` also says.
+        """
         if self.cookie_jar is None:
             raise TypeError("Cookies are disabled. Create a client with 'use_cookies=True'.")
+        if max_age is not None:
+            seconds = max_age.total_seconds() if isinstance(max_age, timedelta) else max_age
+            expires = time.time() + seconds
         self.cookie_jar.set(
             Cookie(
                 key,
@@ -117,7 +150,7 @@ class FlaskClient:
                 secure,
                 httponly,
                 samesite,
-                host_only=not domain.startswith("."),
+                host_only=origin_only and not domain.startswith("."),
             )
         )
 
@@ -139,6 +172,10 @@ class FlaskClient:
         self, path: str, kwargs: dict[str, Any], scope_type: str = "http"
     ) -> tuple[Scope, bytes]:
         base_url = kwargs.pop("base_url", None) or self.base_url
+        if base_url is None:
+            base_url = default_base_url(
+                self.app, kwargs.pop("subdomain", None), kwargs.pop("url_scheme", None)
+            )
         split = urlsplit(path)
         target = urlsplit(base_url if not (split.scheme and split.netloc) else path)
         cookie_header = None
@@ -175,7 +212,9 @@ class FlaskClient:
         form, with ``(file, filename[, content_type])`` values for multipart),
         ``json``, ``content_type``, ``base_url``.
         """
-        response = await self._open_once(path, method, dict(kwargs))
+        kwargs = dict(kwargs)
+        capture = kwargs.pop("_capture", None)
+        response = await self._open_once(path, method, dict(kwargs), capture)
         history: list[TestResponse] = []
         while follow_redirects and response.status_code in _REDIRECT_CODES:
             location = response.headers.get("Location")
@@ -200,11 +239,17 @@ class FlaskClient:
                         redirect_kwargs[key] = kwargs[key]
             else:
                 method = "HEAD" if method == "HEAD" else "GET"
-            response = await self._open_once(new_path, method, redirect_kwargs)
+            response = await self._open_once(new_path, method, redirect_kwargs, capture)
         response.history = tuple(history)
         return response
 
-    async def _open_once(self, path: str, method: str, kwargs: dict[str, Any]) -> TestResponse:
+    async def _open_once(
+        self,
+        path: str,
+        method: str,
+        kwargs: dict[str, Any],
+        capture: Callable[[Message], None] | None = None,
+    ) -> TestResponse:
         kwargs.setdefault("method", method)
         scope, body = self._scope(path, kwargs)
         messages: list[Message] = []
@@ -220,6 +265,8 @@ class FlaskClient:
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
+            if capture is not None:
+                capture(message)  # the blocking client keeps the request's context here
             messages.append(message)
             if message["type"] == "http.response.body" and not message.get("more_body", False):
                 done.set()
@@ -228,7 +275,7 @@ class FlaskClient:
         # variables a view sets never leak into the test or the next request.
         try:
             async with anyio.create_task_group() as tg:
-                tg.start_soon(self.app, scope, receive, send)
+                tg.start_soon(_run_app, self.app, scope, receive, send)
         except BaseExceptionGroup as group:
             raise _unwrap_group(group) from None
         finally:
@@ -274,7 +321,7 @@ class FlaskClient:
 
         async def run_app() -> None:
             async with to_client:
-                await self.app(scope, receive, send)
+                await _run_app(self.app, scope, receive, send)
 
         try:
             async with anyio.create_task_group() as tg:
@@ -338,7 +385,7 @@ class FlaskClient:
 
         async def run_app() -> None:
             async with app_outbox:
-                await self.app(scope, receive, send)
+                await _run_app(self.app, scope, receive, send)
 
         try:
             async with anyio.create_task_group() as tg:
@@ -367,7 +414,9 @@ class FlaskClient:
         the change into the client's cookies when the block ends.
         """
         if self.cookie_jar is None:
-            raise TypeError("Sessions need cookies. Create a client with 'use_cookies=True'.")
+            raise TypeError(
+                "Cookies are disabled. Sessions need them: create a client with 'use_cookies=True'."
+            )
         app = self.app
         scope, body = self._scope(path, dict(kwargs))
         request = app.request_class(scope, None, app)
@@ -376,7 +425,9 @@ class FlaskClient:
         async with RequestContext(app, request):
             session = interface.open_session(app, request)
             if session is None:
-                raise RuntimeError("The session could not be opened: is the app's secret_key set?")
+                raise RuntimeError(
+                    "Session backend did not open a session: is the app's secret_key set?"
+                )
             yield session
             response = app.response_class()
             await save_session(app, session, response)
@@ -416,4 +467,4 @@ class FlaskClient:
         return await self.open(path, "TRACE", **kwargs)
 
 
-__all__ = ["FlaskClient"]
+__all__ = ["AsyncFlaskClient"]

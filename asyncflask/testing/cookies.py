@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from typing import Any
 
 from ..datastructures import Headers
@@ -10,10 +11,11 @@ from ..http import parse_set_cookie, quote_cookie_value
 
 
 class Cookie:
-    """A cookie held by the test client.
+    """A cookie held by the test client: ``.key``, ``.value``, ``.domain``, ``.path``, ``.expires``.
 
     ``value`` is the decoded value (what ``request.cookies`` gives the app);
     ``raw_value`` is its wire form, sent back exactly as the server set it.
+    ``expires`` is an aware UTC ``datetime``, or None for a session cookie.
     """
 
     def __init__(
@@ -22,7 +24,7 @@ class Cookie:
         value: str,
         domain: str,
         path: str = "/",
-        expires: float | None = None,
+        expires: float | datetime | None = None,
         secure: bool = False,
         http_only: bool = False,
         same_site: str | None = None,
@@ -34,7 +36,17 @@ class Cookie:
         self.raw_value = quote_cookie_value(value) if raw_value is None else raw_value
         self.domain = domain
         self.path = path
-        self.expires = expires
+        if isinstance(expires, datetime):
+            if expires.tzinfo is None:
+                expires = expires.replace(tzinfo=timezone.utc)
+            self._deadline: float | None = expires.timestamp()
+        else:
+            self._deadline = expires
+        self.expires = (
+            datetime.fromtimestamp(self._deadline, timezone.utc)
+            if self._deadline is not None
+            else None
+        )
         self.secure = secure
         self.http_only = http_only
         self.same_site = same_site
@@ -42,7 +54,7 @@ class Cookie:
 
     def matches(self, host: str, path: str, secure: bool) -> bool:
         """Whether the cookie is sent to ``host`` and ``path``."""
-        if self.expires is not None and self.expires <= time.time():
+        if self.expired():
             return False
         if self.secure and not secure:
             return False
@@ -52,6 +64,10 @@ class Cookie:
         elif host != self.domain and not host.endswith("." + self.domain):
             return False
         return path == self.path or path.startswith(self.path.rstrip("/") + "/")
+
+    def expired(self) -> bool:
+        """Whether the cookie's expiry time has passed."""
+        return self._deadline is not None and self._deadline <= time.time()
 
     def __repr__(self) -> str:
         return f"<Cookie {self.key}={self.value!r} domain={self.domain!r} path={self.path!r}>"
@@ -79,7 +95,7 @@ class CookieJar:
     def get(self, key: str, domain: str, path: str) -> Cookie | None:
         """The cookie with this name, domain and path."""
         cookie = self._cookies.get((domain, path, key))
-        if cookie is not None and cookie.expires is not None and cookie.expires <= time.time():
+        if cookie is not None and cookie.expired():
             return None
         return cookie
 
@@ -121,7 +137,7 @@ class CookieJar:
                 host_only=host_only,
                 raw_value=value.partition(";")[0].partition("=")[2].strip(),
             )
-            if expires is not None and expires <= time.time():
+            if cookie.expired():
                 self.delete(name, cookie.domain, path)
             else:
                 self.set(cookie)

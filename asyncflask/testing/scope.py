@@ -110,7 +110,82 @@ def _query_string(path_query: str, query_string: Any) -> bytes:
         return query_string
     if isinstance(query_string, str):
         return query_string.lstrip("?").encode()
-    return urlencode(list(_iter_data(query_string))).encode()
+    # None values are left out, as Werkzeug's client does.
+    pairs = [(key, value) for key, value in _iter_data(query_string) if value is not None]
+    return urlencode(pairs).encode()
+
+
+#: WSGI environ keys and the request parts they stand for in an ASGI scope.
+_ENVIRON_HEADERS = {"CONTENT_TYPE": "Content-Type", "CONTENT_LENGTH": "Content-Length"}
+
+
+def _header_list(headers: Any) -> list[tuple[str, str]]:
+    if headers is None:
+        return []
+    if isinstance(headers, Mapping):
+        return [(str(k), str(v)) for k, v in headers.items()]
+    if hasattr(headers, "items") and hasattr(headers, "getlist"):
+        return [(str(k), str(v)) for k, v in headers.items()]
+    return [(str(k), str(v)) for k, v in headers]
+
+
+def with_header(headers: Any, name: str, value: str) -> list[tuple[str, str]]:
+    """``headers`` as a list of pairs, with ``name`` set to ``value``."""
+    pairs = [(k, v) for k, v in _header_list(headers) if k.lower() != name.lower()]
+    pairs.append((name, value))
+    return pairs
+
+
+def apply_environ(
+    environ: Mapping[str, Any], kwargs: dict[str, Any], path: str, default_base: str
+) -> str:
+    """Fold WSGI environ keys into the request's arguments; return the (maybe new) path."""
+    explicit = _header_list(kwargs.get("headers"))
+    given = {name.lower() for name, _ in explicit}
+    extra: list[tuple[str, str]] = []
+    for key, value in environ.items():
+        name = None
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").title()
+        elif key in _ENVIRON_HEADERS:
+            name = _ENVIRON_HEADERS[key]
+        if name is not None and name.lower() not in given and value is not None:
+            extra.append((name, str(value)))
+    if extra:
+        kwargs["headers"] = extra + explicit
+    remote = environ.get("REMOTE_ADDR")
+    if remote:
+        kwargs["client_addr"] = (str(remote), int(environ.get("REMOTE_PORT") or 50000))
+    scheme = environ.get("wsgi.url_scheme")
+    server = environ.get("SERVER_NAME")
+    script = environ.get("SCRIPT_NAME")
+    if scheme or server or script is not None:
+        base = urlsplit(kwargs.get("base_url") or default_base)
+        netloc = base.netloc
+        if server:
+            port = environ.get("SERVER_PORT")
+            netloc = f"{server}:{port}" if port and str(port) not in ("80", "443") else server
+        root = base.path if script is None else str(script)
+        kwargs["base_url"] = f"{scheme or base.scheme}://{netloc}{root}"
+    if "PATH_INFO" in environ:
+        path = str(environ["PATH_INFO"])
+    if "QUERY_STRING" in environ and "query_string" not in kwargs:
+        kwargs["query_string"] = str(environ["QUERY_STRING"])
+    return path
+
+
+def default_base_url(
+    app: Flask, subdomain: str | None = None, url_scheme: str | None = None
+) -> str:
+    """Where test requests go by default: ``SERVER_NAME`` (else ``localhost``),
+    ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``, as in Flask."""
+    config = app.config
+    host = config.get("SERVER_NAME") or "localhost"
+    if subdomain:
+        host = f"{subdomain}.{host}"
+    scheme = url_scheme or config.get("PREFERRED_URL_SCHEME") or "http"
+    root = str(config.get("APPLICATION_ROOT") or "/").lstrip("/")
+    return f"{scheme}://{host}/{root}"
 
 
 def build_scope(
@@ -128,18 +203,45 @@ def build_scope(
     cookie_header: str | None = None,
     subprotocols: Iterable[str] | None = None,
     client_addr: tuple[str, int] = ("127.0.0.1", 50000),
+    subdomain: str | None = None,
+    url_scheme: str | None = None,
     errors_stream: Any = None,
+    environ_base: Mapping[str, Any] | None = None,
+    environ_overrides: Mapping[str, Any] | None = None,
 ) -> tuple[Scope, bytes]:
     """Build an ASGI scope and body the way a client would send them.
 
-    ``errors_stream`` is where the app's default log handler writes during the
-    request (see ``asyncflask.logging.errors_stream``), as Flask's test client does.
+    Without ``base_url`` (or a full URL as ``path``), the request goes to
+    ``default_base_url(app, subdomain, url_scheme)``. ``errors_stream`` is where the
+    app's default log handler writes during the request (see
+    ``asyncflask.logging.errors_stream``), as Flask's test client does.
+    ``environ_base`` / ``environ_overrides`` take WSGI environ keys that have an ASGI
+    meaning (``REMOTE_ADDR``, ``HTTP_*``, ``wsgi.url_scheme``, ``SERVER_NAME``, ...).
     """
+    if environ_base or environ_overrides:
+        parts: dict[str, Any] = {"headers": headers, "client_addr": client_addr}
+        if base_url is not None:
+            parts["base_url"] = base_url
+        if query_string is not None:
+            parts["query_string"] = query_string
+        environ = {**(environ_base or {}), **(environ_overrides or {})}
+        path = apply_environ(
+            environ, parts, path, base_url or default_base_url(app, subdomain, url_scheme)
+        )
+        headers, client_addr = parts["headers"], parts["client_addr"]
+        base_url = parts.get("base_url", base_url)
+        query_string = parts.get("query_string", query_string)
     split = urlsplit(path)
     if split.scheme and split.netloc:
         base_url = f"{split.scheme}://{split.netloc}"
         path = split.path or "/"
-    base = urlsplit(base_url or "http://localhost")
+        if split.query:
+            path = f"{path}?{split.query}"
+    if base_url is None:
+        base_url = default_base_url(app, subdomain, url_scheme)
+    elif url_scheme is not None:
+        base_url = urlsplit(base_url)._replace(scheme=url_scheme).geturl()
+    base = urlsplit(base_url)
     scheme = base.scheme or "http"
     root_path = unquote(base.path).rstrip("/")
     url_path = urlsplit(path).path or "/"
@@ -197,4 +299,11 @@ def build_test_request(app: Flask, *args: Any, **kwargs: Any) -> Request:
     return request
 
 
-__all__ = ["build_scope", "build_test_request", "encode_multipart"]
+__all__ = [
+    "apply_environ",
+    "build_scope",
+    "build_test_request",
+    "default_base_url",
+    "encode_multipart",
+    "with_header",
+]

@@ -555,7 +555,17 @@ class Request(_BaseRequest):
     def _form_and_files(self) -> tuple[MultiDict[str, str], MultiDict[str, Any]]:
         from ..formparser import parse_form_data
 
-        return parse_form_data(self)
+        form, files = parse_form_data(self)
+        app = self._app
+        # Debug mode explains a file that was sent as its name only (no multipart form).
+        if not files and form and app is not None and app.debug and not self._is_multipart():
+            from ..debughelpers import files_with_enctype_hint
+
+            return form, files_with_enctype_hint(form, self.mimetype)
+        return form, files
+
+    def _is_multipart(self) -> bool:
+        return self.mimetype == "multipart/form-data"
 
     @property
     def form(self) -> MultiDict[str, str]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import AsyncIterable, Callable, Iterable
+import warnings
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from ..datastructures import Headers
+from ..datastructures import Headers, ResponseCacheControl
+from ..globals import _cv_context
 from ..http import HTTP_STATUS_CODES, dump_cookie, parse_options_header
 from ..typing import HeadersLike, RawHeaders
 
@@ -46,6 +48,76 @@ def _status_text(code: int) -> str:
     return f"{code} {HTTP_STATUS_CODES.get(code, 'UNKNOWN').upper()}"
 
 
+#: The cookie size browsers commonly keep, used outside an application context.
+_DEFAULT_MAX_COOKIE_SIZE = 4093
+
+
+class HeaderSet:
+    """An ordered, case-insensitive set of header tokens (``Vary``) that writes back on change."""
+
+    def __init__(self, items: Iterable[str], on_update: Callable[[list[str]], None]) -> None:
+        self._items: list[str] = []
+        for item in items:
+            if item.lower() not in (seen.lower() for seen in self._items):
+                self._items.append(item)
+        self._on_update = on_update
+
+    def __contains__(self, item: object) -> bool:
+        return isinstance(item, str) and item.lower() in (i.lower() for i in self._items)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._items))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (HeaderSet, set, frozenset)):
+            return {i.lower() for i in self} == {str(i).lower() for i in other}
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def add(self, item: str) -> None:
+        """Add a token (no-op if it is there in any case)."""
+        self.update((item,))
+
+    def update(self, items: Iterable[str]) -> None:
+        """Add several tokens."""
+        changed = False
+        for item in items:
+            if item not in self:
+                self._items.append(item)
+                changed = True
+        if changed:
+            self._on_update(list(self._items))
+
+    def discard(self, item: str) -> None:
+        """Remove a token if present."""
+        kept = [i for i in self._items if i.lower() != item.lower()]
+        if len(kept) != len(self._items):
+            self._items = kept
+            self._on_update(list(kept))
+
+    def remove(self, item: str) -> None:
+        """Remove a token; KeyError if it is not there."""
+        if item not in self:
+            raise KeyError(item)
+        self.discard(item)
+
+    def clear(self) -> None:
+        """Remove every token."""
+        self._items = []
+        self._on_update([])
+
+    def to_header(self) -> str:
+        """The header value."""
+        return ", ".join(self._items)
+
+    def __repr__(self) -> str:
+        return f"HeaderSet({self._items!r})"
+
+
 class Response:
     """An HTTP response.
 
@@ -58,8 +130,6 @@ class Response:
     default_status = 200
     default_mimetype: str | None = "text/html"
     charset = "utf-8"
-    #: Warn-free limit kept for Flask compatibility; cookies larger than this are still sent.
-    max_cookie_size = 4093
     autocorrect_location_header = False
 
     def __init__(
@@ -223,6 +293,52 @@ class Response:
     def allow(self, methods: Iterable[str]) -> None:
         self.headers["Allow"] = ", ".join(methods)
 
+    @property
+    def vary(self) -> HeaderSet:
+        """The names in the ``Vary`` header, as a set that writes changes back.
+
+        ``response.vary.add("Cookie")``; assigning an iterable replaces the header.
+        """
+        items = [
+            item.strip()
+            for value in self.headers.getlist("Vary")
+            for item in value.split(",")
+            if item.strip()
+        ]
+
+        def write(names: list[str]) -> None:
+            if names:
+                self.headers["Vary"] = ", ".join(names)
+            else:
+                self.headers.remove("Vary")
+
+        return HeaderSet(items, write)
+
+    @vary.setter
+    def vary(self, names: Iterable[str]) -> None:
+        self.headers["Vary"] = ", ".join(names)
+
+    @property
+    def cache_control(self) -> ResponseCacheControl:
+        """The ``Cache-Control`` directives: ``response.cache_control.max_age = 300``."""
+
+        def write(value: str | None) -> None:
+            if value is None:
+                self.headers.remove("Cache-Control")
+            else:
+                self.headers["Cache-Control"] = value
+
+        return ResponseCacheControl(self.headers.get("Cache-Control"), write)
+
+    @property
+    def max_cookie_size(self) -> int:
+        """Cookies larger than this get a warning (still sent): the app's ``MAX_COOKIE_SIZE``
+        inside its context, else 4093, the limit browsers commonly keep. 0 turns it off."""
+        ctx = _cv_context.get(None)
+        if ctx is not None:
+            return int(ctx.app.config["MAX_COOKIE_SIZE"])
+        return _DEFAULT_MAX_COOKIE_SIZE
+
     def set_cookie(
         self,
         key: str,
@@ -236,22 +352,31 @@ class Response:
         samesite: str | None = None,
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header. ``max_age`` is seconds or a timedelta."""
-        self.headers.add(
-            "Set-Cookie",
-            dump_cookie(
-                key,
-                value,
-                max_age=max_age,
-                expires=expires,
-                path=path,
-                domain=domain,
-                secure=secure,
-                httponly=httponly,
-                samesite=samesite,
-                partitioned=partitioned,
-            ),
+        """Add a ``Set-Cookie`` header. ``max_age`` is seconds or a timedelta.
+
+        A cookie larger than ``max_cookie_size`` is sent with a warning, since browsers
+        may drop it silently.
+        """
+        header = dump_cookie(
+            key,
+            value,
+            max_age=max_age,
+            expires=expires,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+            partitioned=partitioned,
         )
+        limit = self.max_cookie_size
+        if limit and len(header) > limit:
+            warnings.warn(
+                f"The {key!r} cookie is too large: its header is {len(header)} bytes, more"
+                f" than the {limit} bytes browsers may keep. It may be dropped silently.",
+                stacklevel=2,
+            )
+        self.headers.add("Set-Cookie", header)
 
     def delete_cookie(
         self,

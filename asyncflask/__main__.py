@@ -1,0 +1,5 @@
+"""``python -m asyncflask``: the same as the ``asyncflask`` command."""
+
+from .cli import main
+
+main()
