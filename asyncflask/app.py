@@ -44,7 +44,7 @@ from .json.provider import DefaultJSONProvider, JSONProvider
 from .lifespan import Lifespan
 from .logging import create_logger
 from .plans import EndpointPlan
-from .routing import BuildError, Map, Rule
+from .routing import BuildError, Map, MapAdapter, Rule
 from .scaffold import F, Scaffold, endpoint_from_view_func
 from .sending import send_response
 from .sessions import (
@@ -134,6 +134,7 @@ _OVERRIDABLE = (
     "handle_exception",
     "handle_user_exception",
     "handle_http_exception",
+    "create_url_adapter",
 )
 
 
@@ -705,8 +706,38 @@ class Flask(TemplatingMixin, Scaffold):
 
     # -- the request pipeline -------------------------------------------------
 
+    def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
+        """The URL map bound to ``request`` (or to ``SERVER_NAME`` outside one), as in Flask.
+
+        None outside a request when ``SERVER_NAME`` is unset. An override is what the
+        app matches requests with.
+        """
+        if request is not None:
+            subdomain = None
+            if self.subdomain_matching and not self.url_map.host_matching:
+                subdomain = self._request_domain(request) or None
+            return self.url_map.bind(
+                request.host,
+                script_name=request.root_path,
+                subdomain=subdomain,
+                url_scheme=request.scheme,
+                default_method=request.method,
+                path_info=request.path,
+            )
+        server_name = self.config["SERVER_NAME"]
+        if server_name is None:
+            return None
+        return self.url_map.bind(
+            server_name,
+            script_name=self.config["APPLICATION_ROOT"],
+            url_scheme=self.config["PREFERRED_URL_SCHEME"],
+        )
+
     def match_request(self, request: Request) -> None:
         """Match the request against the URL map; a failure is kept in ``routing_exception``."""
+        if self._overrides("create_url_adapter"):
+            self._match_with_adapter(request)
+            return
         path = request.path
         try:
             if path[:1] != "/":
@@ -733,6 +764,15 @@ class Flask(TemplatingMixin, Scaffold):
                 request.routing_exception = FormDataRoutingRedirect(
                     request.url, canonical, redirect.code
                 )
+        except HTTPException as e:
+            request.routing_exception = e
+
+    def _match_with_adapter(self, request: Request) -> None:
+        adapter = self.create_url_adapter(request)
+        if adapter is None:
+            return
+        try:
+            request.url_rule, request.view_args = adapter.match(return_rule=True)
         except HTTPException as e:
             request.routing_exception = e
 

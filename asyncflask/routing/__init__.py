@@ -7,6 +7,7 @@ or ``path`` turn URL text into view arguments and back.
 from __future__ import annotations
 
 from ..exceptions import RequestRedirect, RoutingException
+from .adapter import MapAdapter
 from .building import BuildError
 from .converters import (
     AnyConverter,
@@ -30,6 +31,7 @@ __all__ = [
     "FloatConverter",
     "IntegerConverter",
     "Map",
+    "MapAdapter",
     "NumberConverter",
     "PathConverter",
     "RequestRedirect",

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, ClassVar, NamedTuple
 
 from ..exceptions import NotFound
+from .adapter import MapAdapter
 from .building import BuildError, encode_query, explain_build_failure, normalize_build_values
 from .converters import BaseConverter
 from .converters import default_converters as _builtin_converters
@@ -72,6 +73,28 @@ class Map:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._rules!r})"
+
+    def bind(
+        self,
+        server_name: str,
+        script_name: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str = "http",
+        default_method: str = "GET",
+        path_info: str | None = None,
+        query_args: Mapping[str, Any] | str | None = None,
+    ) -> MapAdapter:
+        """An adapter that matches paths and builds URLs as served on ``server_name``."""
+        return MapAdapter(
+            self,
+            server_name.lower(),
+            script_name or "/",
+            subdomain,
+            url_scheme,
+            path_info or "/",
+            default_method,
+            query_args,
+        )
 
     def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
         """Whether some rule of ``endpoint`` takes all of ``arguments`` (e.g. ``'lang_code'``)."""

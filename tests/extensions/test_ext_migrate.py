@@ -61,7 +61,11 @@ def test_init_migrate_upgrade_through_the_asyncflask_command(tmp_path: Path) -> 
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
-            [str(command), *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+            [str(command), *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
             timeout=120,
         )
         assert done.returncode == 0, (args, done.stdout, done.stderr)
