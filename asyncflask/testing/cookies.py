@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..datastructures import Headers
-from ..http import parse_set_cookie, quote_cookie_value
+from ..http import parse_date, parse_set_cookie, quote_cookie_value
 
 
 class Cookie:
@@ -123,16 +123,16 @@ class CookieJar:
                 except (TypeError, ValueError):
                     expires = None
             elif attrs.get("expires") is not None:
-                when = attrs["expires"]
-                expires = when.timestamp() if hasattr(when, "timestamp") else None
+                when = parse_date(attrs["expires"])
+                expires = when.timestamp() if when is not None else None
             cookie = Cookie(
                 name,
                 cookie_value,
                 domain or host,
                 path,
                 expires,
-                secure=bool(attrs.get("secure")),
-                http_only=bool(attrs.get("httponly")),
+                secure="secure" in attrs,
+                http_only="httponly" in attrs,
                 same_site=attrs.get("samesite"),
                 host_only=host_only,
                 raw_value=value.partition(";")[0].partition("=")[2].strip(),
