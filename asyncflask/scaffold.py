@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Any, TypeVar, cast
 
 from .errorhandlers import ErrorHandlerSpec, register_handler
 from .globals import current_app
+from .registries import HookRegistry
 
 if TYPE_CHECKING:
     import click
@@ -25,7 +26,6 @@ F = TypeVar("F", bound=Callable[..., Any])
 T_route = TypeVar("T_route", bound=Callable[..., Any])
 
 #: Hook registries are keyed by blueprint name; ``None`` holds the application's own.
-HookRegistry = dict[str | None, list[Callable[..., Any]]]
 
 
 def setupmethod(f: F) -> F:
@@ -78,14 +78,14 @@ class Scaffold:
         self.root_path = root_path if root_path is not None else get_root_path(import_name)
         self.view_functions: dict[str, Callable[..., Any]] = {}
         self.error_handler_spec: ErrorHandlerSpec = defaultdict(dict)
-        self.before_request_funcs: HookRegistry = defaultdict(list)
-        self.after_request_funcs: HookRegistry = defaultdict(list)
-        self.teardown_request_funcs: HookRegistry = defaultdict(list)
-        self.template_context_processors: HookRegistry = defaultdict(list)
-        self.url_value_preprocessors: HookRegistry = defaultdict(list)
-        self.url_default_functions: HookRegistry = defaultdict(list)
-        self.before_websocket_funcs: HookRegistry = defaultdict(list)
-        self.after_websocket_funcs: HookRegistry = defaultdict(list)
+        self.before_request_funcs: HookRegistry = HookRegistry(self)
+        self.after_request_funcs: HookRegistry = HookRegistry(self)
+        self.teardown_request_funcs: HookRegistry = HookRegistry(self)
+        self.template_context_processors: HookRegistry = HookRegistry(self)
+        self.url_value_preprocessors: HookRegistry = HookRegistry(self)
+        self.url_default_functions: HookRegistry = HookRegistry(self)
+        self.before_websocket_funcs: HookRegistry = HookRegistry(self)
+        self.after_websocket_funcs: HookRegistry = HookRegistry(self)
 
     @functools.cached_property
     def cli(self) -> click.Group:

@@ -28,7 +28,7 @@ from .helpers import stream_with_context
 if TYPE_CHECKING:
     from .app import Flask
     from .json.provider import JSONProvider
-    from .scaffold import HookRegistry
+    from .registries import HookRegistry
 
 F = TypeVar("F", bound=Callable[..., Any])
 TemplateNames = str | Template | list[str | Template]
