@@ -245,6 +245,9 @@ def build_scope(
     scheme = base.scheme or "http"
     root_path = unquote(base.path).rstrip("/")
     url_path = urlsplit(path).path or "/"
+    if not url_path.startswith("/"):
+        # A relative path ("items/1") means the one under the root, as with Werkzeug's client.
+        url_path = "/" + url_path
     qs = _query_string(urlsplit(path).query, query_string)
     body, body_type = _encode_body(app, data, json, content_type)
     given = Headers(headers) if headers is not None else Headers()
