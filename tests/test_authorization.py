@@ -85,3 +85,18 @@ async def test_request_authorization_in_views_concurrently() -> None:
     async with app.test_client() as client:
         r = await client.get("/", headers={"Authorization": "Basic %%%"})
         assert r.text == "anonymous"
+
+
+@pytest.mark.parametrize(
+    ("header", "scheme", "token"),
+    [
+        ("MyToken this-is-the-token!", "mytoken", "this-is-the-token!"),
+        ("Bearer abc.def-ghi==", "bearer", "abc.def-ghi=="),
+        ("Token a:b@c", "token", "a:b@c"),
+    ],
+)
+def test_any_credential_without_an_inner_equals_sign_is_a_token(
+    header: str, scheme: str, token: str
+) -> None:
+    auth = Authorization.from_header(header)
+    assert auth is not None and (auth.type, auth.token, auth.parameters) == (scheme, token, {})
