@@ -104,7 +104,7 @@ class BlueprintSetupState:
         if "defaults" in options:
             defaults = {**defaults, **(options.pop("defaults") or {})}
         full_endpoint = f"{self.name_prefix}.{self.name}.{endpoint}".lstrip(".")
-        self.app.add_url_rule(rule, full_endpoint, view_func, defaults=defaults or None, **options)
+        self.app.add_url_rule(rule, full_endpoint, view_func, defaults=defaults, **options)
 
 
 class Blueprint(Scaffold):

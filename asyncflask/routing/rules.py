@@ -207,6 +207,17 @@ class Rule:
         """The rule string split into static text and placeholders."""
         return self._pieces
 
+    @property
+    def _trace(self) -> list[tuple[bool, str]]:
+        # Werkzeug's shape, which tools that document routes read (OpenAPI generators):
+        # ``(is_placeholder, name or text)`` for the domain, then ``(False, "|")``, then
+        # the path.
+        domain = self.domain_pattern.pieces if self.domain_pattern is not None else []
+        return [
+            (True, piece.name) if isinstance(piece, Placeholder) else (False, piece)
+            for piece in (*domain, "|", *self._pieces)
+        ]
+
     def allows(self, method: str) -> bool:
         """Whether requests with ``method`` may use this rule."""
         return self.methods is None or method in self.methods
