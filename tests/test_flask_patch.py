@@ -153,3 +153,38 @@ def test_importing_asyncflask_patches_nothing(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False False"
+
+
+def test_an_installed_flask_and_werkzeug_never_win(tmp_path: Path) -> None:
+    # The extensions in the test extra install the real Flask and Werkzeug; the patch
+    # still decides what every flask module and the names extensions use resolve to.
+    done = run_python(
+        """
+        import importlib, importlib.util, os, sys
+        spec = importlib.util.find_spec("flask")
+        real_dir = os.path.dirname(spec.origin) if spec and spec.origin else None
+        import asyncflask.flask_patch
+        import asyncflask, asyncflask.testing, asyncflask.routing, asyncflask.wrappers
+        for name in ["flask", "flask.app", "flask.blueprints", "flask.cli", "flask.config",
+                     "flask.ctx", "flask.globals", "flask.helpers", "flask.json",
+                     "flask.json.provider", "flask.json.tag", "flask.logging", "flask.sessions",
+                     "flask.signals", "flask.templating", "flask.testing", "flask.typing",
+                     "flask.views", "flask.wrappers", "flask.sansio.app",
+                     "flask.sansio.blueprints", "flask.sansio.scaffold"]:
+            module = importlib.import_module(name)
+            assert module.__name__.startswith("asyncflask"), (name, module)
+        import flask.testing, werkzeug.routing, werkzeug.wrappers
+        assert flask.testing.FlaskClient is asyncflask.testing.FlaskClient
+        assert werkzeug.routing.Map is asyncflask.routing.Map
+        assert werkzeug.routing.MapAdapter is asyncflask.routing.MapAdapter
+        assert werkzeug.wrappers.Response is asyncflask.wrappers.Response
+        if real_dir is not None:
+            loaded = [n for n, m in list(sys.modules.items())
+                      if (getattr(m, "__file__", None) or "").startswith(real_dir + os.sep)]
+            assert not loaded, loaded
+        print("ok")
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

@@ -51,6 +51,8 @@ async def main():
         assert blocked.status_code == 429
         assert 0 < int(blocked.headers["Retry-After"]) <= 60, blocked.headers
         assert "3 per 1 minute" in blocked.text, blocked.text
+        assert blocked.headers["X-RateLimit-Limit"] == "3"
+        assert blocked.headers["X-RateLimit-Remaining"] == "0"
 
         free = [(await client.get("/free")).text for _ in range(20)]
         assert free == ["always"] * 20, free
