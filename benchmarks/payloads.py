@@ -12,6 +12,10 @@ JSON_MESSAGE: dict[str, Any] = {"message": HELLO}
 STREAM_CHUNK = b"x" * 1024
 STREAM_CHUNK_COUNT = 100
 
+#: The header the ``sync-hooks`` endpoint's after-request hook adds to the response.
+HOOK_HEADER = "X-Hook"
+HOOK_VALUE = "1"
+
 USER_ID = 42
 USER_TEXT = f"user {USER_ID}"
 

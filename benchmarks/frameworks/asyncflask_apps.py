@@ -6,11 +6,13 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from asyncflask import Flask, jsonify, request, session, websocket
+from asyncflask import Flask, Response, g, jsonify, request, session, websocket
 from asyncflask.typing import ResponseReturnValue
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
+    HOOK_HEADER,
+    HOOK_VALUE,
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
@@ -91,6 +93,27 @@ def sync_view() -> Flask:
     return app
 
 
+def sync_hooks() -> Flask:
+    """A sync view between a sync ``before_request`` and a sync ``after_request`` hook."""
+    app = Flask(__name__)
+
+    @app.before_request
+    def load_greeting() -> None:
+        g.greeting = HELLO
+
+    @app.after_request
+    def mark(response: Response) -> Response:
+        response.headers[HOOK_HEADER] = HOOK_VALUE
+        return response
+
+    @app.route("/sync-hooks")
+    def hello() -> str:
+        greeting: str = g.greeting
+        return greeting
+
+    return app
+
+
 def session_counter() -> Flask:
     app = Flask(__name__)
     app.secret_key = SECRET_KEY
@@ -134,6 +157,7 @@ FACTORIES: dict[str, AppFactory] = {
     "echo": echo,
     "stream": stream,
     "sync": sync_view,
+    "sync-hooks": sync_hooks,
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,
