@@ -39,14 +39,12 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RELEASED = "released"
-#: Sequential requests to ``/ping`` (the hook and an async view that does not wait) first.
-WARMUP_REQUESTS = 200
 
 
 class _Parking:
@@ -261,6 +259,10 @@ class ParkedSettings:
     """How many requests to park, and how long anything may take."""
 
     requests: int = 1000
+    #: Sequential requests to ``/ping`` (the hook and an async view that does not wait) first.
+    warmup_requests: int = 200
+    #: Seconds to let the server settle before each reading of its memory.
+    settle_seconds: float = 1.0
     timeout: float = 120.0
     apps: Sequence[str] = field(default_factory=lambda: list(APPS))
 
@@ -327,11 +329,11 @@ async def _status_of(port: int) -> dict[str, Any]:
 
 
 async def _measure(memory: Memory, pid: int, port: int, settings: ParkedSettings) -> None:
-    for _ in range(WARMUP_REQUESTS):
+    for _ in range(settings.warmup_requests):
         status, body = await _request(port, "/ping", 10)
         if (status, body) != (200, b"pong"):
             raise RuntimeError(f"GET /ping answered {status} {body[:100]!r}")
-    await asyncio.sleep(1.0)
+    await asyncio.sleep(settings.settle_seconds)
     memory.idle_kib, memory.idle_threads = rss_kib(pid)
 
     started = time.monotonic()
@@ -353,7 +355,7 @@ async def _measure(memory: Memory, pid: int, port: int, settings: ParkedSettings
                 raise RuntimeError(f"only {state['parked']} of {settings.requests} parked")
             await asyncio.sleep(0.2)
         memory.seconds_to_park = time.monotonic() - started
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(settings.settle_seconds)
         memory.parked_kib, memory.parked_threads = rss_kib(pid)
         memory.leased = (await _status_of(port))["leased"]
 
@@ -368,7 +370,7 @@ async def _measure(memory: Memory, pid: int, port: int, settings: ParkedSettings
     wrong = [answer for answer in answers if answer != (200, RELEASED.encode())]
     if wrong:
         raise RuntimeError(f"{len(wrong)} of {len(answers)} parked requests answered {wrong[0]}")
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(settings.settle_seconds / 2)
     memory.released_kib, _ = rss_kib(pid)
 
 
@@ -462,18 +464,20 @@ def installed(name: str) -> bool:
     return importlib.util.find_spec(APPS[name][1]) is not None
 
 
-def to_markdown(results: Sequence[Memory], environment: dict[str, Any]) -> str:
+def to_markdown(
+    results: Sequence[Memory], settings: ParkedSettings, environment: dict[str, Any]
+) -> str:
     """A table of the measurements, and each leased thread's share when both asyncflask apps ran."""
     env = environment
-    count = results[0].requests if results else 0
     lines = [
         "# asyncflask benchmarks: parked requests",
         "",
         f"{env['date']}, commit {env['commit']}, {env['python']}, {env['cpu']} "
         f"({env['cores']} cores).",
         "",
-        f"Resident memory of one uvicorn process, idle after {WARMUP_REQUESTS} requests and "
-        f"with {count:,} requests parked in an async view behind a sync hook.",
+        f"Resident memory of one uvicorn process, idle after {settings.warmup_requests} "
+        f"requests and with {settings.requests:,} requests parked in an async view behind a "
+        "sync hook.",
         "",
         "| App | idle RSS (MiB) | parked RSS (MiB) | threads idle / parked | leased | "
         "KiB per parked request |",
@@ -502,11 +506,14 @@ def to_markdown(results: Sequence[Memory], environment: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def results_json(results: Sequence[Memory], environment: dict[str, Any]) -> str:
+def results_json(
+    results: Sequence[Memory], settings: ParkedSettings, environment: dict[str, Any]
+) -> str:
     """The measurements, and where they were taken, as JSON."""
     document = {
         "mode": "parked",
         "environment": environment,
+        "settings": {**asdict(settings), "apps": list(settings.apps)},
         "results": [memory.to_json() for memory in results],
     }
     return json.dumps(document, indent=2) + "\n"

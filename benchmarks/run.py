@@ -285,8 +285,8 @@ def run_parked(args: argparse.Namespace) -> int:
     json_path = args.output_dir / "parked.json"
     markdown_path = args.output_dir / "parked.md"
     environment = report.environment("parked")
-    json_path.write_text(parked.results_json(results, environment))
-    markdown = parked.to_markdown(results, environment)
+    json_path.write_text(parked.results_json(results, settings, environment))
+    markdown = parked.to_markdown(results, settings, environment)
     markdown_path.write_text(markdown)
     print()
     print(markdown)
