@@ -11,28 +11,33 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence, ValuesView
+from datetime import timedelta
 from itertools import chain
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import anyio
 import anyio.to_thread
 
+from .background import BackgroundTasks
 from .coerce import coerce_response
 from .concurrency import Lease, SyncRunner, is_async_callable
-from .config import DEFAULT_CONFIG, Config, ConfigAttribute
+from .config import DEFAULT_CONFIG, Config, ConfigAttribute, as_timedelta
 from .ctx import AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import is_loopback, printable, traceback_page
-from .errorhandlers import find_handler
+from .draining import OpenStreams
+from .errorhandlers import find_handler, is_http_exception
 from .exceptions import (
     BadRequest,
     BadRequestKeyError,
     HTTPException,
     InternalServerError,
+    NotFound,
     RequestRedirect,
 )
 from .globals import _cv_context
+from .instance import default_instance_path
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .lifespan import Lifespan
 from .logging import create_logger
@@ -49,6 +54,17 @@ from .sessions import (
 from .sessions import (
     save_session_sync as _save_session_sync,
 )
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    got_request_exception,
+    notify,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
+from .templating import TemplatingMixin, _default_template_ctx_processor
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
 from .wrappers import Request, Response
@@ -56,6 +72,7 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     import logging
 
+    from .blueprints import Blueprint
     from .testing import FlaskClient
 
 T = TypeVar("T")
@@ -94,6 +111,9 @@ class _Finished:
         return self.response  # type: ignore[return-value]
 
 
+#: How many callables ``_is_async`` remembers; views and hooks stay far below it.
+_ASYNC_CACHE_SIZE = 2048
+
 #: Pipeline methods that, when overridden, make a request run them one by one.
 _STEP_METHODS = (
     "preprocess_request",
@@ -104,11 +124,44 @@ _STEP_METHODS = (
 )
 
 
+#: Flask's public methods that the pipeline calls when an app or an extension overrides them.
+_OVERRIDABLE = (
+    *_STEP_METHODS,
+    "handle_exception",
+    "handle_user_exception",
+    "handle_http_exception",
+)
+
+
 def _call_view(view: Callable[..., Any], view_args: dict[str, Any]) -> Any:
     return view(**view_args)
 
 
-class Flask(Scaffold):
+def _current_request() -> Request:
+    ctx = _cv_context.get(None)
+    request = ctx.request if ctx is not None else None
+    if request is None:
+        raise RuntimeError(
+            "Working outside of request context. Push one with"
+            " `app.test_request_context()` or run this inside a view."
+        )
+    return request
+
+
+def _current_blueprints() -> list[str]:
+    ctx = _cv_context.get(None)
+    if ctx is None:
+        return []
+    request = ctx.request if ctx.request is not None else ctx.websocket
+    return request.blueprints if request is not None else []
+
+
+def _on_loopback() -> bool:
+    ctx = _cv_context.get(None)
+    return ctx is not None and ctx.request is not None and is_loopback(ctx.request)
+
+
+class Flask(TemplatingMixin, Scaffold):
     """An ASGI application with Flask's API.
 
     ``app = Flask(__name__)``, decorate views with ``@app.route(...)``, and serve
@@ -130,6 +183,10 @@ class Flask(Scaffold):
     testing: ConfigAttribute[bool] = ConfigAttribute("TESTING")
     secret_key: ConfigAttribute[str | bytes | None] = ConfigAttribute("SECRET_KEY")
     debug: ConfigAttribute[bool] = ConfigAttribute("DEBUG")
+    #: ``PERMANENT_SESSION_LIFETIME`` as a ``timedelta`` (the config may hold seconds).
+    permanent_session_lifetime: ConfigAttribute[timedelta] = ConfigAttribute(
+        "PERMANENT_SESSION_LIFETIME", get_converter=as_timedelta
+    )
 
     default_config: dict[str, Any] = DEFAULT_CONFIG
 
@@ -153,7 +210,15 @@ class Flask(Scaffold):
             template_folder=template_folder,
             root_path=root_path,
         )
-        self.instance_path = instance_path or os.path.join(self.root_path, "instance")
+        if instance_path is None:
+            instance_path = self.auto_find_instance_path()
+        elif not os.path.isabs(instance_path):
+            raise ValueError(
+                "If an instance path is provided it must be absolute. A relative path was"
+                " given instead."
+            )
+        #: The instance folder: deployment-local files (config, secrets, SQLite databases).
+        self.instance_path = instance_path
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path,
             self.default_config,
@@ -166,15 +231,39 @@ class Flask(Scaffold):
         self.while_serving_funcs: list[Callable[[], Any]] = []
         self.after_serving_funcs: list[Callable[[], Any]] = []
         self.extensions: dict[str, Any] = {}
-        self.blueprints: dict[str, Any] = {}
+        #: Registered blueprints by their (dotted) names, in registration order.
+        self.blueprints: dict[str, Blueprint] = {}
         self._route_options: dict[Rule, _RouteOptions] = {}
         self._async_cache: dict[Callable[..., Any], bool] = {}
         self._plain_asgi = type(self).asgi_app is Flask.asgi_app
         self._sync_runner: SyncRunner | None = None
         self._plans: dict[str | None, EndpointPlan] = {}
         self._steps_overridden = False
+        self._overridden: set[str] | None = None
         self._lifespan = Lifespan(self)
+        self._background = BackgroundTasks(self)
+        self._realtime = OpenStreams()
         self._logger: logging.Logger | None = None
+        self.template_context_processors[None].append(_default_template_ctx_processor)
+        self.static_host = static_host
+        if self.has_static_folder:
+            self._add_static_route(static_host, host_matching)
+
+    def _add_static_route(self, static_host: str | None, host_matching: bool) -> None:
+        if bool(static_host) != host_matching:
+            raise ValueError(
+                "Invalid static_host/host_matching combination: 'static_host' is required"
+                " with host_matching=True, and only allowed with it."
+            )
+        view = self.send_static_file if static_host is None else self._send_static_file_on_host
+        self.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", view)
+
+    def _send_static_file_on_host(self, filename: str) -> Response:
+        from .globals import request
+
+        if request.host != self.static_host:
+            raise NotFound()
+        return self.send_static_file(filename)
 
     # -- identity -------------------------------------------------------------
 
@@ -216,7 +305,10 @@ class Flask(Scaffold):
         try:
             return self._async_cache[func]
         except KeyError:
-            result = self._async_cache[func] = is_async_callable(func)
+            cache = self._async_cache
+            if len(cache) >= _ASYNC_CACHE_SIZE:
+                cache.clear()  # per-request callables (closures) must not pile up
+            result = cache[func] = is_async_callable(func)
             return result
         except TypeError:
             return is_async_callable(func)
@@ -240,21 +332,85 @@ class Flask(Scaffold):
         plan = self._plans.get(endpoint)
         if plan is None:
             if not self._plans:
-                self._steps_overridden = any(
-                    getattr(type(self), name) is not getattr(Flask, name) or name in self.__dict__
-                    for name in _STEP_METHODS
-                )
+                self._find_overrides()
             plan = self._plans[endpoint] = EndpointPlan(self, endpoint)
         return plan
 
     def _registry_changed(self) -> None:
         self._plans.clear()
 
+    def _find_overrides(self) -> set[str]:
+        """Which of Flask's public pipeline methods a subclass or an extension replaced."""
+        found = self._overridden = {
+            name
+            for name in _OVERRIDABLE
+            if getattr(type(self), name) is not getattr(Flask, name) or name in self.__dict__
+        }
+        self._steps_overridden = any(name in found for name in _STEP_METHODS)
+        return found
+
+    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``func(*args, **kwargs)`` (sync or async) once the current response is sent.
+
+        It runs in a fresh application context; an exception is logged. Shutdown
+        waits ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT`` seconds for running tasks, then
+        cancels them. See ``asyncflask.background`` for where the tasks run.
+        """
+        self._background.add(func, args, kwargs)
+
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Return ``func`` unchanged (sync callables are run in threads by the pipeline)."""
+        """A version of ``func`` callable from sync code, as in Flask.
+
+        A sync function comes back unchanged; an ``async def`` one becomes a blocking
+        call (see ``async_to_sync``).
+        """
+        if self._is_async(func):
+            return self.async_to_sync(func)
         return func
 
+    def async_to_sync(self, func: Callable[..., Awaitable[Any]]) -> Callable[..., Any]:
+        """Wrap an async function as a blocking one.
+
+        Called from a request's thread (a sync view or hook), the coroutine runs on
+        the request's event loop with its context, and sync code it calls runs back on
+        the same thread; called from a thread without an event loop, it runs on a new one.
+        """
+        from .leases import call_async_blocking
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            return call_async_blocking(func, *args, **kwargs)
+
+        return wrapper
+
+    def auto_find_instance_path(self) -> str:
+        """The default instance folder: ``instance`` beside the package or module (see
+        ``asyncflask.instance`` for installed packages)."""
+        return default_instance_path(self.import_name, self.name)
+
+    def open_instance_resource(
+        self, resource: str, mode: str = "rb", encoding: str | None = "utf-8"
+    ) -> IO[Any]:
+        """Open a file below ``instance_path`` (any mode; ``encoding`` for text modes)."""
+        path = os.path.join(self.instance_path, resource)
+        if "b" in mode:
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
+
     # -- registration ---------------------------------------------------------
+
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Register ``blueprint``: its routes, hooks and handlers become the app's.
+
+        Options: ``url_prefix``, ``subdomain``, ``url_defaults`` and ``name``
+        (to register one blueprint twice) override the blueprint's own;
+        ``cli_group`` names its command group.
+        """
+        blueprint.register(self, options)
+
+    def iter_blueprints(self) -> ValuesView[Blueprint]:
+        """The registered blueprints, in the order they were registered."""
+        return self.blueprints.values()
 
     def add_url_rule(
         self,
@@ -393,10 +549,12 @@ class Flask(Scaffold):
         error: BaseException | None = None
         try:
             try:
+                if appcontext_pushed.receivers:
+                    await notify(appcontext_pushed, self)
                 response = await self.full_dispatch_request(ctx)
             except Exception as e:
                 error = e
-                response = await self.handle_exception(ctx, e)
+                response = await self._handle_exception(ctx, e)
             try:
                 await send_response(
                     response,
@@ -422,7 +580,12 @@ class Flask(Scaffold):
             raise
         finally:
             try:
-                if self.teardown_request_funcs or self.teardown_appcontext_funcs:
+                if (
+                    self.teardown_request_funcs
+                    or self.teardown_appcontext_funcs
+                    or request_tearing_down.receivers
+                    or appcontext_tearing_down.receivers
+                ):
                     if error is not None and isinstance(error, anyio.get_cancelled_exc_class()):
                         # Teardown runs even for a cancelled request (its database
                         # connection still needs closing).
@@ -438,6 +601,10 @@ class Flask(Scaffold):
                 # (uvicorn's keep-alive timer does); let it hold an empty shell only.
                 ctx._release()
                 error = None  # its traceback holds this frame
+                if appcontext_popped.receivers:
+                    await notify(appcontext_popped, self)
+        if "_background_tasks" in request.__dict__:
+            await self._background.run_pending(request)
 
     # -- the request pipeline -------------------------------------------------
 
@@ -477,6 +644,8 @@ class Flask(Scaffold):
             else:
                 request._body = b""
             plan = ctx._plan = self._plan_for(rule)
+            if request_started.receivers:
+                await notify(request_started, self)
             view = self._sync_view(request)
             if (
                 view is not False
@@ -500,9 +669,12 @@ class Flask(Scaffold):
                 if rv is None:
                     rv = await self.dispatch_request(ctx)
         except Exception as e:
-            rv = await self.handle_user_exception(ctx, e)
+            rv = await self._handle_user_exception(ctx, e)
         if finished is not None:
-            return finished.unwrap()
+            response = finished.unwrap()
+            if request_finished.receivers:
+                await notify(request_finished, self, response=response)
+            return response
         response = await self.finalize_request(ctx, rv)
         del rv  # often the handled error itself, whose traceback holds this frame: a cycle
         return response
@@ -519,7 +691,11 @@ class Flask(Scaffold):
 
     def _session_saves_sync(self) -> bool:
         interface = self.session_interface
-        return interface is None or not self._is_async(interface.save_session)
+        return (
+            type(interface) is SecureCookieSessionInterface
+            or interface is None
+            or not self._is_async(interface.save_session)
+        )
 
     def _dispatch_in_thread(
         self, ctx: RequestContext, plan: EndpointPlan, view: Callable[..., Any] | None
@@ -535,7 +711,7 @@ class Flask(Scaffold):
             if request.routing_exception is not None:
                 raise request.routing_exception
             if view is None:
-                rv = self.make_default_options_response(ctx)
+                rv = self.make_default_options_response()
             else:
                 rv = view(**(request.view_args or {}))
         if any(self._is_async(f) for f in ctx._after_request_functions):
@@ -604,7 +780,7 @@ class Flask(Scaffold):
         # Runtime casts cost a call each; the matched rule and its endpoint are set here.
         rule: Rule = request.url_rule  # type: ignore[assignment]
         if rule.provide_automatic_options and request.method == "OPTIONS":
-            return self.make_default_options_response(ctx)
+            return self.make_default_options_response()
         view = self.view_functions[rule.endpoint]  # type: ignore[index]
         view_args = request.view_args or {}
         if self._is_async(view):
@@ -612,9 +788,9 @@ class Flask(Scaffold):
         lease = ctx._lease or await ctx._thread_lease()
         return await lease.run(_call_view, view, view_args)
 
-    def make_default_options_response(self, ctx: RequestContext) -> Response:
+    def make_default_options_response(self) -> Response:
         """An empty response whose ``Allow`` header lists the methods of the path."""
-        request = ctx.request
+        request = _current_request()
         methods = self.url_map.allowed_methods(request.path)
         response = self.response_class()
         response.headers["Allow"] = ", ".join(sorted(methods))
@@ -626,7 +802,9 @@ class Flask(Scaffold):
         """Turn ``rv`` into a response and run the ``after_request`` functions on it."""
         response = self.make_response(rv)
         try:
-            response = await self.process_response(ctx, response)
+            response = await self._process_response(ctx, response)
+            if request_finished.receivers:
+                await notify(request_finished, self, response=response)
         except Exception:
             if not from_error_handler:
                 raise
@@ -646,8 +824,27 @@ class Flask(Scaffold):
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
         return coerce_response(rv, self.response_class, self.json, endpoint)
 
-    async def process_response(self, ctx: RequestContext, response: Response) -> Response:
+    def process_response(self, response: Response) -> Response:
         """Run ``after_this_request`` and ``after_request`` functions, then save the session."""
+        ctx = _cv_context.get(None)
+        if not isinstance(ctx, RequestContext):
+            raise RuntimeError("process_response() needs an active request context.")
+        plan = ctx._plan or self._plan_for(ctx.request.url_rule)
+        for func in ctx._after_request_functions:
+            response = self.ensure_sync(func)(response)
+        for func in plan.after:
+            response = self.ensure_sync(func)(response)
+        interface = self.session_interface
+        session = ctx._session
+        if session is None and session_needs_refresh(self, ctx.request):
+            session = ctx.session
+        if session is not None and interface is not None and not interface.is_null_session(session):
+            self.ensure_sync(interface.save_session)(self, session, response)
+        return response
+
+    async def _process_response(self, ctx: RequestContext, response: Response) -> Response:
+        if self._overrides("process_response"):
+            return await self._on_thread(ctx, self.process_response, response)
         plan = ctx._plan or self._plan_for(ctx.request.url_rule)
         extra = ctx._after_request_functions
         if extra or plan.after:
@@ -674,6 +871,10 @@ class Flask(Scaffold):
         return response
 
     # -- errors ---------------------------------------------------------------
+    #
+    # The public methods keep Flask's sync signatures, for code that calls or overrides
+    # them (extensions do both); they work in a request's sync code. The pipeline uses
+    # the private async forms, which defer to an override on the request's thread.
 
     def trap_http_exception(self, e: Exception) -> bool:
         """Whether an HTTP exception should propagate like an unhandled one (debugging aid)."""
@@ -686,22 +887,85 @@ class Flask(Scaffold):
             return isinstance(e, BadRequest)
         return False
 
-    async def handle_http_exception(self, ctx: RequestContext, e: HTTPException) -> Any:
-        """Find and call the handler for an HTTP error; without one the error is the response."""
+    def handle_http_exception(self, e: HTTPException) -> Any:
+        """Call the handler registered for an HTTP error; without one the error is the response."""
         if e.code is None or isinstance(e, RequestRedirect):
             return e
-        request = ctx.request
-        handler = find_handler(self.error_handler_spec, e, request.blueprints)
+        handler = find_handler(self.error_handler_spec, e, _current_blueprints())
+        if handler is None:
+            return e
+        return self.ensure_sync(handler)(e)
+
+    def handle_user_exception(self, e: Exception) -> Any:
+        """Handle an error from routing, hooks or the view; re-raise it if nothing handles it."""
+        if is_http_exception(e) and not self.trap_http_exception(e):
+            return self.handle_http_exception(e)  # type: ignore[arg-type]
+        handler = find_handler(self.error_handler_spec, e, _current_blueprints())
+        if handler is None:
+            try:
+                raise e
+            finally:
+                del e
+        return self.ensure_sync(handler)(e)
+
+    def handle_exception(self, e: Exception) -> Response:
+        """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
+        if self.propagate_exceptions:
+            try:
+                raise e
+            finally:
+                del e
+        self.log_exception((type(e), e, e.__traceback__))
+        server_error = InternalServerError(original_exception=e)
+        handler = find_handler(self.error_handler_spec, server_error, _current_blueprints())
+        rv: Any = server_error
+        if handler is not None:
+            rv = self.ensure_sync(handler)(server_error)
+        elif self.debug and _on_loopback():
+            rv = self.response_class(traceback_page(e), status=500)
+        response = self.make_response(rv)
+        try:
+            return self.process_response(response)
+        except Exception:
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+            return response
+
+    def log_exception(
+        self, exc_info: tuple[type[BaseException], BaseException, TracebackType | None]
+    ) -> None:
+        """Log an unhandled exception with the request path and method."""
+        ctx = _cv_context.get(None)
+        request = ctx.request if ctx is not None else None
+        if request is None:
+            self.logger.error("Exception", exc_info=exc_info)
+            return
+        self.logger.error(
+            "Exception on %s [%s]", printable(request.path), request.method, exc_info=exc_info
+        )
+
+    def _overrides(self, name: str) -> bool:
+        return name in (self._overridden or self._find_overrides())
+
+    async def _on_thread(self, ctx: AppContext, func: Callable[..., T], *args: Any) -> T:
+        lease = ctx._lease or await ctx._thread_lease()
+        return await lease.run(func, *args)
+
+    async def _handle_http_exception(self, ctx: RequestContext, e: HTTPException) -> Any:
+        if self._overrides("handle_http_exception"):
+            return await self._on_thread(ctx, self.handle_http_exception, e)
+        if e.code is None or isinstance(e, RequestRedirect):
+            return e
+        handler = find_handler(self.error_handler_spec, e, ctx.request.blueprints)
         if handler is None:
             return e
         return await self._call(handler, e)
 
-    async def handle_user_exception(self, ctx: RequestContext, e: Exception) -> Any:
-        """Handle an error from routing, hooks or the view; re-raise it if nothing handles it."""
-        if isinstance(e, HTTPException) and not self.trap_http_exception(e):
-            return await self.handle_http_exception(ctx, e)
-        request = ctx.request
-        handler = find_handler(self.error_handler_spec, e, request.blueprints)
+    async def _handle_user_exception(self, ctx: RequestContext, e: Exception) -> Any:
+        if self._overrides("handle_user_exception"):
+            return await self._on_thread(ctx, self.handle_user_exception, e)
+        if is_http_exception(e) and not self.trap_http_exception(e):
+            return await self._handle_http_exception(ctx, e)  # type: ignore[arg-type]
+        handler = find_handler(self.error_handler_spec, e, ctx.request.blueprints)
         if handler is None:
             try:
                 raise e
@@ -709,14 +973,17 @@ class Flask(Scaffold):
                 del e  # this frame is in e's traceback: keeping e would make a cycle
         return await self._call(handler, e)
 
-    async def handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
-        """Handle an unhandled exception: propagate it in testing, else log it and answer 500."""
+    async def _handle_exception(self, ctx: RequestContext, e: Exception) -> Response:
+        if got_request_exception.receivers:
+            await notify(got_request_exception, self, exception=e)
+        if self._overrides("handle_exception"):
+            return self.make_response(await self._on_thread(ctx, self.handle_exception, e))
         if self.propagate_exceptions:
             try:
                 raise e
             finally:
-                del e  # as in handle_user_exception
-        self.log_exception(ctx, (type(e), e, e.__traceback__))
+                del e  # as in _handle_user_exception
+        self.log_exception((type(e), e, e.__traceback__))
         server_error = InternalServerError(original_exception=e)
         request = ctx.request
         handler = find_handler(self.error_handler_spec, server_error, request.blueprints)
@@ -726,17 +993,6 @@ class Flask(Scaffold):
         elif self.debug and is_loopback(request):
             rv = self.response_class(traceback_page(e), status=500)
         return await self.finalize_request(ctx, rv, from_error_handler=True)
-
-    def log_exception(
-        self,
-        ctx: RequestContext,
-        exc_info: tuple[type[BaseException], BaseException, TracebackType | None],
-    ) -> None:
-        """Log an unhandled exception with the request path and method."""
-        request = ctx.request
-        self.logger.error(
-            "Exception on %s [%s]", printable(request.path), request.method, exc_info=exc_info
-        )
 
     # -- teardown -------------------------------------------------------------
 
@@ -765,11 +1021,15 @@ class Flask(Scaffold):
         funcs = self._request_teardown_funcs(ctx)
         if funcs:
             await self._run_teardowns(funcs, exc)
+        if request_tearing_down.receivers:
+            await notify(request_tearing_down, self, exc=exc)
 
     async def do_teardown_appcontext(self, ctx: AppContext, exc: BaseException | None) -> None:
         """Run every ``teardown_appcontext`` function (last registered first), even if one fails."""
         if self.teardown_appcontext_funcs:
             await self._run_teardowns(list(reversed(self.teardown_appcontext_funcs)), exc)
+        if appcontext_tearing_down.receivers:
+            await notify(appcontext_tearing_down, self, exc=exc)
 
     async def teardown_request_context(
         self, ctx: RequestContext, exc: BaseException | None
@@ -780,6 +1040,10 @@ class Flask(Scaffold):
         """
         plan = ctx._plan or self._plan_for(ctx.request.url_rule)
         await self._run_teardowns(plan.teardown, exc, all_sync=plan.teardown_sync)
+        if request_tearing_down.receivers:
+            await notify(request_tearing_down, self, exc=exc)
+        if appcontext_tearing_down.receivers:
+            await notify(appcontext_tearing_down, self, exc=exc)
 
     async def _run_teardowns(
         self,

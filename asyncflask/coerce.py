@@ -6,6 +6,7 @@ from collections.abc import AsyncIterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .datastructures import Headers
+from .errorhandlers import is_http_exception
 from .exceptions import HTTPException
 
 if TYPE_CHECKING:
@@ -72,6 +73,10 @@ def coerce_response(
         status = headers = None
     elif _is_response(rv):
         response = rv
+    elif is_http_exception(rv):
+        response = _from_foreign(rv.get_response(), response_class)
+    elif _is_foreign_response(rv):
+        response = _from_foreign(rv, response_class)
     else:
         raise TypeError(
             f"The view function{_for(view_name)} did not return a valid response. {_VALID},"
@@ -88,6 +93,20 @@ def _is_response(rv: Any) -> bool:
     from .wrappers import Response
 
     return isinstance(rv, Response)
+
+
+def _is_foreign_response(rv: Any) -> bool:
+    return (
+        isinstance(getattr(rv, "status_code", None), int)
+        and hasattr(rv, "headers")
+        and callable(getattr(rv, "get_data", None))
+    )
+
+
+def _from_foreign(rv: Any, response_class: type[Response]) -> Response:
+    """Our response for another framework's (a Werkzeug response an extension built)."""
+    headers = [(str(k), str(v)) for k, v in rv.headers.items() if k.lower() != "content-length"]
+    return response_class(rv.get_data(), status=rv.status_code, headers=headers)
 
 
 def _for(view_name: str | None) -> str:

@@ -48,6 +48,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "PREFERRED_URL_SCHEME": "http",
     "TEMPLATES_AUTO_RELOAD": None,
     "MAX_COOKIE_SIZE": 4093,
+    "SSE_PING_INTERVAL": 15,
+    "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5,
+    "WEBSOCKET_MAX_MESSAGE_SIZE": 16 * 1024 * 1024,
     "PROVIDE_AUTOMATIC_OPTIONS": True,
     "TRUSTED_HOSTS": None,
     "SYNC_THREAD_LIMIT": 64,
@@ -71,6 +74,13 @@ def import_string(import_name: str) -> Any:
             return importlib.import_module(import_name)
         except ImportError:
             raise ImportError(f"{module_name!r} has no attribute {attr!r}") from None
+
+
+def as_timedelta(value: timedelta | float) -> timedelta:
+    """A number of seconds as a ``timedelta`` (a ``timedelta`` is returned as it is)."""
+    if isinstance(value, timedelta):
+        return value
+    return timedelta(seconds=value)
 
 
 class ConfigAttribute(Generic[T]):
@@ -121,14 +131,24 @@ class Config(dict[str, Any]):
         return self.from_pyfile(rv, silent=silent)
 
     def from_prefixed_env(
-        self, prefix: str = "FLASK", *, loads: Callable[[str], Any] = json.loads
+        self, prefix: str = "ASYNCFLASK", *, loads: Callable[[str], Any] = json.loads
     ) -> bool:
         """Load ``PREFIX_*`` environment variables, parsing values with ``loads`` when possible.
 
-        ``FLASK_`` is the default prefix so environments written for Flask keep working.
-        A double underscore sets a nested key: ``FLASK_DB__HOST`` sets ``config["DB"]["HOST"]``.
+        ``ASYNCFLASK_SECRET_KEY`` sets ``config["SECRET_KEY"]``; a value that does not
+        parse (with ``json.loads`` by default) stays a string. A double underscore sets a
+        nested key: ``ASYNCFLASK_DB__HOST`` sets ``config["DB"]["HOST"]``.
+
+        With the ``ASYNCFLASK`` prefix, ``FLASK_*`` variables are read too, and an
+        ``ASYNCFLASK_*`` one wins over its ``FLASK_*`` twin, so a deployment written for
+        Flask keeps its settings. Any other prefix reads only its own variables.
         """
-        prefix = f"{prefix}_"
+        prefixes = ["FLASK_", "ASYNCFLASK_"] if prefix == "ASYNCFLASK" else [f"{prefix}_"]
+        for current_prefix in prefixes:
+            self._load_prefixed(current_prefix, loads)
+        return True
+
+    def _load_prefixed(self, prefix: str, loads: Callable[[str], Any]) -> None:
         for key in sorted(os.environ):
             if not key.startswith(prefix):
                 continue
@@ -144,7 +164,6 @@ class Config(dict[str, Any]):
             for part in parts:
                 current = current.setdefault(part, {})
             current[tail] = value
-        return True
 
     def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
         """Execute a Python file and load its UPPERCASE names."""
@@ -216,4 +235,4 @@ class Config(dict[str, Any]):
         return f"<{type(self).__name__} {dict.__repr__(self)}>"
 
 
-__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "import_string"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute", "as_timedelta", "import_string"]

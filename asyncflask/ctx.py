@@ -17,6 +17,14 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from .concurrency import is_async_callable, run_blocking
 from .globals import _cv_context, _no_req_msg
 from .sessions import open_context_session
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    notify,
+    notify_sync,
+    request_tearing_down,
+)
 
 if TYPE_CHECKING:
     from .app import Flask
@@ -117,6 +125,14 @@ class AppContext:
     def session(self, value: SessionMixin | None) -> None:
         self._session = value
 
+    @property
+    def _as_app_ctx(self) -> AppContext:
+        return self
+
+    @property
+    def _as_request_ctx(self) -> AppContext | None:
+        return self if self.request is not None else None
+
     async def _thread_lease(self) -> Lease:
         """The thread this context's sync code runs on, leased on first use."""
         lease = self._lease
@@ -137,6 +153,8 @@ class AppContext:
     def push(self) -> None:
         """Make this the active context for the current task or thread."""
         self._tokens.append(_cv_context.set(self))
+        if appcontext_pushed.receivers:
+            notify_sync(appcontext_pushed, self.app)
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the synchronous teardown functions and deactivate the context."""
@@ -147,6 +165,8 @@ class AppContext:
             if len(self._tokens) == 1:
                 self._end_lease()
             self._reset()
+        if appcontext_popped.receivers:
+            notify_sync(appcontext_popped, self.app)
 
     async def apop(self, exc: BaseException | None = None) -> None:
         """Run every teardown function, sync and async, and deactivate the context."""
@@ -157,6 +177,8 @@ class AppContext:
             if len(self._tokens) == 1:
                 self._end_lease()
             self._reset()
+        if appcontext_popped.receivers:
+            await notify(appcontext_popped, self.app)
 
     def _reset(self) -> None:
         if not self._tokens:
@@ -180,6 +202,10 @@ class AppContext:
             except Exception as e:
                 if first_error is None:
                     first_error = e
+        if self.request is not None and request_tearing_down.receivers:
+            notify_sync(request_tearing_down, self.app, exc=exc)
+        if appcontext_tearing_down.receivers:
+            notify_sync(appcontext_tearing_down, self.app, exc=exc)
         if first_error is not None:
             raise first_error
 
@@ -199,7 +225,9 @@ class AppContext:
         self.pop(exc_value)
 
     async def __aenter__(self) -> AppContext:
-        self.push()
+        self._tokens.append(_cv_context.set(self))
+        if appcontext_pushed.receivers:
+            await notify(appcontext_pushed, self.app)
         return self
 
     async def __aexit__(

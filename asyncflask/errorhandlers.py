@@ -52,6 +52,19 @@ def register_handler(
     spec.setdefault(blueprint, {}).setdefault(code, {})[exc_class] = handler
 
 
+def is_http_exception(exc: BaseException) -> bool:
+    """Whether ``exc`` is an HTTP error: ours, or one that looks like it (Werkzeug's).
+
+    Extensions that still raise Werkzeug's exception classes get their errors answered
+    with the error's own status, never a 500.
+    """
+    if isinstance(exc, HTTPException):
+        return True
+    return isinstance(getattr(exc, "code", None), int) and callable(
+        getattr(exc, "get_response", None)
+    )
+
+
 def find_handler(
     spec: ErrorHandlerSpec, exc: BaseException, blueprints: Iterable[str]
 ) -> ErrorHandler | None:
@@ -59,8 +72,13 @@ def find_handler(
 
     Within one registry, the most specific exception class (by MRO) wins.
     """
-    code = exc.code if isinstance(exc, HTTPException) else None
-    mro = type(exc).__mro__
+    code = exc.code if is_http_exception(exc) else None  # type: ignore[attr-defined]
+    mro: tuple[type, ...] = type(exc).__mro__
+    if code is not None and not isinstance(exc, HTTPException):
+        # Another framework's error: handlers registered for its code answer it too.
+        ours = default_exceptions.get(code)
+        if ours is not None:
+            mro = (*(c for c in mro if c not in ours.__mro__), *ours.__mro__)
     names: tuple[str | None, ...] = (*blueprints, None)
     codes = (code, None) if code is not None else (None,)
     for c in codes:
@@ -78,4 +96,10 @@ def find_handler(
     return None
 
 
-__all__ = ["ErrorHandlerSpec", "exception_class_and_code", "find_handler", "register_handler"]
+__all__ = [
+    "ErrorHandlerSpec",
+    "exception_class_and_code",
+    "find_handler",
+    "is_http_exception",
+    "register_handler",
+]

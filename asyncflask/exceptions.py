@@ -608,7 +608,14 @@ def abort(status: int | Response, *args: Any, **kwargs: Any) -> NoReturn:
 
 
 class WebSocketDisconnect(Exception):
-    """The websocket peer closed the connection; :attr:`code` is the close code."""
+    """The websocket peer closed the connection; :attr:`code` is the close code.
+
+    In the test clients, a handshake the app denied also sets :attr:`status_code`
+    to the HTTP status of the denial.
+    """
+
+    #: The HTTP status of a denied handshake (test clients), else None.
+    status_code: int | None = None
 
     def __init__(self, code: int = 1000, reason: str = "") -> None:
         super().__init__(code, reason)

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from .globals import _cv_context, _no_req_msg
+from .signals import message_flashed, notify_sync
 
 if TYPE_CHECKING:
     from .ctx import AppContext
@@ -39,10 +40,12 @@ def flash(message: Any, category: str = "message") -> None:
     ``"warning"`` are the usual ones. The message is stored in the session, so it
     must be something the session can hold (usually a string or Markup).
     """
-    _, session = _context_and_session()
+    ctx, session = _context_and_session()
     flashes = list(session.get(_FLASHES_KEY, ()))
     flashes.append((category, message))
     session[_FLASHES_KEY] = flashes
+    if message_flashed.receivers:
+        notify_sync(message_flashed, ctx.app, message=message, category=category)
 
 
 def get_flashed_messages(

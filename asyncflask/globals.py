@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 if TYPE_CHECKING:
     from .app import Flask
-    from .ctx import AppContext, _AppCtxGlobals
+    from .ctx import AppContext, RequestContext, _AppCtxGlobals
     from .sessions import SessionMixin
     from .websockets import Websocket
     from .wrappers import Request
@@ -135,4 +135,47 @@ request: Request = cast("Request", ContextProxy("request", _no_req_msg))
 session: SessionMixin = cast("SessionMixin", ContextProxy("session", _no_req_msg))
 websocket: Websocket = cast("Websocket", ContextProxy("websocket", _no_ws_msg))
 
-__all__ = ["current_app", "g", "request", "session", "websocket"]
+#: The active application context (any context is one), as Flask's ``app_ctx``.
+app_ctx: AppContext = cast("AppContext", ContextProxy("_as_app_ctx", _no_app_msg))
+#: The active request context, as Flask's ``request_ctx``.
+request_ctx: RequestContext = cast("RequestContext", ContextProxy("_as_request_ctx", _no_req_msg))
+
+
+class _ContextView:
+    """Stands in for Flask's ``_cv_app`` and ``_cv_request`` context variables (read-only).
+
+    asyncflask keeps one context variable for both; extensions that read Flask's two
+    get the active context from these.
+    """
+
+    __slots__ = ("_attr", "_name")
+
+    def __init__(self, name: str, attr: str) -> None:
+        self._name = name
+        self._attr = attr
+
+    def get(self, *default: Any) -> Any:
+        """The active context of this kind, else ``default`` (LookupError without one)."""
+        ctx = _cv_context.get(None)
+        if ctx is not None and getattr(ctx, self._attr) is not None:
+            return ctx
+        if default:
+            return default[0]
+        raise LookupError(f"No {self._name} context is active.")
+
+    def __repr__(self) -> str:
+        return f"<asyncflask view of Flask's {self._name} context variable>"
+
+
+_cv_app = _ContextView("application", "_as_app_ctx")
+_cv_request = _ContextView("request", "_as_request_ctx")
+
+__all__ = [
+    "app_ctx",
+    "current_app",
+    "g",
+    "request",
+    "request_ctx",
+    "session",
+    "websocket",
+]

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from .ctx import after_this_request, copy_current_request_context
 from .exceptions import abort
 from .globals import _cv_context, current_app
+from .sendfile import send_file, send_from_directory
 
 if TYPE_CHECKING:
     from .wrappers import Response
@@ -108,6 +109,17 @@ __all__ = [
     "copy_current_request_context",
     "make_response",
     "redirect",
+    "send_file",
+    "send_from_directory",
     "stream_with_context",
     "url_for",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # Flask has it in ``flask.helpers``; it lives in a module that imports this one.
+    if name == "get_template_attribute":
+        from . import templating
+
+        return templating.get_template_attribute
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

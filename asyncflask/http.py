@@ -28,6 +28,7 @@ __all__ = [
     "parse_list_header",
     "parse_options_header",
     "parse_set_cookie",
+    "quote_cookie_value",
     "quote_header_value",
     "status_phrase",
     "unquote_header_value",
@@ -468,6 +469,18 @@ def parse_cookie(header: str | None) -> ImmutableMultiDict[str, str]:
     return ImmutableMultiDict(cookies)
 
 
+def quote_cookie_value(value: str) -> str:
+    """The wire form of a cookie value, quoted and escaped when it needs to be.
+
+    A value made of RFC 6265 cookie characters is returned unchanged; any other goes in
+    double quotes, with ``\\ooo`` escapes for ``"``, ``\\``, ``,``, ``;``, control
+    characters and non-ASCII UTF-8 bytes, which :func:`parse_cookie` undoes.
+    """
+    if _COOKIE_VALUE_RE.fullmatch(value) is not None:
+        return value
+    return '"' + _COOKIE_ESCAPE_RE.sub(_escape_cookie_byte, value.encode()).decode() + '"'
+
+
 def _check_cookie_text(what: str, value: str) -> None:
     if "\r" in value or "\n" in value or "\0" in value:
         raise ValueError(
@@ -502,9 +515,7 @@ def dump_cookie(
             f"Cookie name {key!r} is not a valid token: use letters, digits and"
             " !#$%&'*+-.^_`|~ only."
         )
-    if _COOKIE_VALUE_RE.fullmatch(value) is None:
-        value = '"' + _COOKIE_ESCAPE_RE.sub(_escape_cookie_byte, value.encode()).decode() + '"'
-    parts = [f"{key}={value}"]
+    parts = [f"{key}={quote_cookie_value(value)}"]
 
     if domain is not None:
         _check_cookie_text("domain", domain)

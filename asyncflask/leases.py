@@ -18,35 +18,83 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import queue
 import threading
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import anyio
 import anyio.from_thread
-from anyio import WouldBlock
 from anyio.lowlevel import RunVar, current_token
 
 T = TypeVar("T")
 
-_get_running_loop = asyncio.get_running_loop
+# None outside an asyncio loop, where ``get_running_loop`` would raise (a costly miss on trio).
+_running_loop = asyncio._get_running_loop
 _QUEUED, _STARTED, _DROPPED = 0, 1, 2
 _STOP = object()
+
+
+class _Slots:
+    """A counting semaphore for one event loop's tasks, cheap when a slot is free.
+
+    A slot given back while tasks wait passes straight to the first of them.
+    """
+
+    __slots__ = ("free", "limit", "waiters")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.free = limit
+        self.waiters: deque[anyio.Event] = deque()
+
+    @property
+    def used(self) -> int:
+        return self.limit - self.free
+
+    async def take(self) -> None:
+        if self.free > 0 and not self.waiters:
+            self.free -= 1
+            return
+        granted = anyio.Event()
+        self.waiters.append(granted)
+        try:
+            await granted.wait()
+        except BaseException:
+            if granted.is_set():
+                self.give()  # granted as the wait was cancelled: pass it on
+            else:
+                self.waiters.remove(granted)
+            raise
+
+    def give(self) -> None:
+        if self.waiters:
+            self.waiters.popleft().set()
+        else:
+            self.free += 1
 
 
 class _Budget:
     """The two thread budgets of one runner on one event loop."""
 
-    __slots__ = ("busy", "leased", "leases", "running")
+    __slots__ = ("leases", "running")
 
     def __init__(self, thread_limit: int, lease_limit: int) -> None:
-        self.running = anyio.Semaphore(thread_limit, fast_acquire=True)
-        self.leases = anyio.Semaphore(lease_limit, fast_acquire=True)
-        #: Leases held now, and threads running pipeline work now (for tests and stats).
-        self.leased = 0
-        self.busy = 0
+        self.running = _Slots(thread_limit)
+        self.leases = _Slots(lease_limit)
+
+    @property
+    def leased(self) -> int:
+        """Threads leased now, busy or idle."""
+        return self.leases.used
+
+    @property
+    def busy(self) -> int:
+        """Leased threads running pipeline work now."""
+        return self.running.used
 
 
 class _Job:
@@ -54,12 +102,13 @@ class _Job:
 
     __slots__ = (
         "args",
-        "budget",
         "context",
         "done",
         "error",
         "func",
         "future",
+        "lease",
+        "loop",
         "result",
         "state",
         "waiter",
@@ -74,8 +123,10 @@ class _Job:
         self.done = False
         self.result: Any = None
         self.error: BaseException | None = None
-        #: The budget whose ``running`` share this job holds, if any.
-        self.budget: _Budget | None = None
+        #: The lease whose share of the running budget this job counts in, if any.
+        self.lease: Lease | None = None
+        #: The caller's event loop: an asyncio loop, or an anyio token elsewhere.
+        self.loop: Any = None
         #: asyncio: the future the caller awaits; other loops: an event.
         self.future: asyncio.Future[Any] | None = None
         self.waiter: Any = None
@@ -103,11 +154,12 @@ class _Job:
             self.waiter.set()
 
     def _free_share(self) -> None:
-        budget = self.budget
-        if budget is not None:
-            self.budget = None
-            budget.busy -= 1
-            budget.running.release()
+        lease = self.lease
+        if lease is not None:
+            self.lease = None
+            lease._pending -= 1
+            if lease._pending == 0:
+                lease._budget.running.give()
 
     def outcome(self) -> Any:
         error = self.error
@@ -139,9 +191,9 @@ class _Worker:
         )
 
     def _work(self) -> None:
+        _local.worker = self
         inbox = self.inbox
         pool = self.pool
-        lock = pool.lock
         while True:
             try:
                 job = inbox.get(timeout=pool.idle_seconds)
@@ -149,19 +201,50 @@ class _Worker:
                 if pool.retire(self):
                     return
                 continue  # taken just as the wait ended: a job is on its way
-            with lock:
-                run = job.state == _QUEUED
-                job.state = _STARTED
-            if not run:
-                continue
-            try:
-                job.result = job.context.run(job.func, *job.args)
-            except BaseException as e:
-                job.error = e
-            # A closed event loop raises RuntimeError: nobody waits for this any more.
-            with contextlib.suppress(RuntimeError):
-                job.wake(job.settle)
+            self.execute(job)
             job = None  # type: ignore[assignment]
+
+    def execute(self, job: _Job) -> None:
+        """Run one job (unless it was dropped) and report its outcome to its loop."""
+        with self.pool.lock:
+            run = job.state == _QUEUED
+            job.state = _STARTED
+        if not run:
+            return
+        outer = _local.job
+        _local.job = job
+        try:
+            job.result = job.context.run(job.func, *job.args)
+        except BaseException as e:
+            job.error = e
+        finally:
+            _local.job = outer
+        # A closed event loop raises RuntimeError: nobody waits for this any more.
+        with contextlib.suppress(RuntimeError):
+            job.wake(job.settle)
+
+    def wait_serving(self) -> None:
+        """Block until woken up by ``_WAKE_UP``, running the jobs that arrive meanwhile.
+
+        While this thread waits for a coroutine on the loop (``ensure_sync``), that
+        coroutine may call sync code of the same request, which must run here.
+        """
+        inbox = self.inbox
+        while True:
+            job = inbox.get()
+            if job is _WAKE_UP:
+                return
+            self.execute(job)
+
+
+class _ThreadState(threading.local):
+    worker: _Worker | None = None
+    job: _Job | None = None
+
+
+_local = _ThreadState()
+#: Put in a waiting worker's inbox when what it waits for is done.
+_WAKE_UP: Any = object()
 
 
 class WorkerPool:
@@ -175,11 +258,15 @@ class WorkerPool:
         self.started = 0
         self.alive = 0
 
+    # ``list.pop``, ``append`` and ``remove`` are atomic: taking and giving back need no lock.
+
     def take(self) -> _Worker:
         """An idle worker, or a new one."""
+        try:
+            return self.idle.pop()
+        except IndexError:
+            pass
         with self.lock:
-            if self.idle:
-                return self.idle.pop()
             self.started += 1
             self.alive += 1
         worker = _Worker(self)
@@ -193,17 +280,17 @@ class WorkerPool:
 
     def give_back(self, worker: _Worker) -> None:
         """Return a worker whose lease ended."""
-        with self.lock:
-            self.idle.append(worker)
+        self.idle.append(worker)
 
     def retire(self, worker: _Worker) -> bool:
         """Whether an idle worker may exit (it was not taken meanwhile)."""
-        with self.lock:
-            if worker in self.idle:
-                self.idle.remove(worker)
-                self.alive -= 1
-                return True
+        try:
+            self.idle.remove(worker)
+        except ValueError:
             return False
+        with self.lock:
+            self.alive -= 1
+        return True
 
     def drop(self, job: _Job) -> bool:
         """Take back a job that has not started; False when it already runs (or ran)."""
@@ -217,7 +304,7 @@ class WorkerPool:
 class Lease:
     """One worker thread, held by one request (or websocket) from its first sync call to its end."""
 
-    __slots__ = ("_budget", "_loop", "_runner", "_worker", "released")
+    __slots__ = ("_budget", "_loop", "_pending", "_runner", "_worker", "released")
 
     def __init__(
         self,
@@ -230,6 +317,9 @@ class Lease:
         self._budget = budget
         self._worker = worker
         self._loop = loop
+        #: Pipeline calls in flight: the thread holds one share of the running budget
+        #: while there are any.
+        self._pending = 0
         self.released = False
 
     @property
@@ -248,14 +338,17 @@ class Lease:
         if self.released:
             raise RuntimeError("This thread lease has ended.")
         job = _Job(func, args)
-        budget = self._budget
         if pipeline:
-            try:
-                budget.running.acquire_nowait()
-            except WouldBlock:
-                await budget.running.acquire()
-            budget.busy += 1
-            job.budget = budget
+            if self._pending == 0:
+                slots = self._budget.running
+                if slots.free > 0 and not slots.waiters:
+                    slots.free -= 1
+                else:
+                    await slots.take()
+                    if self._pending:  # another call of this lease took the share meanwhile
+                        slots.give()
+            self._pending += 1
+            job.lease = self
         self._runner.hops += 1
         loop = self._loop
         if loop is not None:
@@ -264,6 +357,7 @@ class Lease:
 
     async def _run_asyncio(self, job: _Job, loop: asyncio.AbstractEventLoop) -> Any:
         future = job.future = loop.create_future()
+        job.loop = loop
         job.wake = loop.call_soon_threadsafe
         self._worker.inbox.put(job)
         try:
@@ -279,7 +373,7 @@ class Lease:
 
     async def _run_other(self, job: _Job) -> Any:
         event = job.waiter = anyio.Event()
-        token = current_token()
+        token = job.loop = current_token()
 
         def wake(func: Callable[[], None]) -> None:
             anyio.from_thread.run_sync(func, token=token)
@@ -320,26 +414,13 @@ class Lease:
             return
         self.released = True
         self._runner.pool.give_back(self._worker)
-        budget = self._budget
         loop = self._loop
         if loop is None or _running_loop() is loop:
-            budget.leased -= 1
-            budget.leases.release()
+            self._budget.leases.give()
         else:
             # Released from another thread (a plain ``with`` context popped elsewhere).
             with contextlib.suppress(RuntimeError):
-                loop.call_soon_threadsafe(self._release_share)
-
-    def _release_share(self) -> None:
-        self._budget.leased -= 1
-        self._budget.leases.release()
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return _get_running_loop()
-    except RuntimeError:
-        return None
+                loop.call_soon_threadsafe(self._budget.leases.give)
 
 
 class SyncRunner:
@@ -368,6 +449,7 @@ class SyncRunner:
         self._budgets: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Budget] = (
             weakref.WeakKeyDictionary()
         )
+        self._last: tuple[asyncio.AbstractEventLoop | None, _Budget | None] = (None, None)
         self._run_budget: RunVar[_Budget] = RunVar(f"asyncflask.threads.{id(self)}")
 
     @property
@@ -379,9 +461,13 @@ class SyncRunner:
         """This runner's budget on the running event loop."""
         loop = _running_loop()
         if loop is not None:
+            last_loop, budget = self._last
+            if last_loop is loop and budget is not None:
+                return budget
             budget = self._budgets.get(loop)
             if budget is None:
                 budget = self._budgets[loop] = _Budget(self.thread_limit, self.lease_limit)
+            self._last = (loop, budget)
             return budget
         try:
             return self._run_budget.get()
@@ -392,19 +478,18 @@ class SyncRunner:
 
     async def lease(self) -> Lease:
         """Lease a thread, waiting while ``lease_limit`` threads are leased."""
-        loop = _running_loop()
         budget = self.budget()
-        try:
-            budget.leases.acquire_nowait()
-        except WouldBlock:
-            await budget.leases.acquire()
+        slots = budget.leases
+        if slots.free > 0 and not slots.waiters:
+            slots.free -= 1
+        else:
+            await slots.take()
         try:
             worker = self.pool.take()
         except BaseException:
-            budget.leases.release()
+            slots.give()
             raise
-        budget.leased += 1
-        return Lease(self, budget, worker, loop)
+        return Lease(self, budget, worker, _running_loop())
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """Call ``func(*args)`` on a thread leased for this call only."""
@@ -432,4 +517,66 @@ class SyncRunner:
             lease.release()
 
 
-__all__ = ["Lease", "SyncRunner", "WorkerPool"]
+_spawned: set[asyncio.Task[Any]] = set()
+
+
+def call_async_blocking(func: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any) -> T:
+    """Run ``func(*args, **kwargs)`` to completion from sync code and return its result.
+
+    On a request's thread the coroutine runs on the request's event loop, seeing the
+    caller's context variables, and the thread keeps running the request's sync calls
+    meanwhile (the coroutine may make some). On a thread with no event loop, it runs on
+    a new one. On the event loop's own thread it cannot block, and raises RuntimeError.
+    """
+    job = _local.job
+    worker = _local.worker
+    if job is None or worker is None:
+        try:
+            current_token()
+        except RuntimeError:
+            return anyio.run(functools.partial(func, *args, **kwargs))
+        raise RuntimeError(
+            f"{func!r} cannot be called synchronously on the event loop's thread:"
+            " it would block the loop. Await it instead."
+        )
+    context = contextvars.copy_context()
+    outcome: list[Any] = [None, None]
+
+    async def run() -> None:
+        try:
+            outcome[0] = await func(*args, **kwargs)
+        except BaseException as e:
+            outcome[1] = e
+            if isinstance(e, anyio.get_cancelled_exc_class()):
+                raise
+        finally:
+            worker.inbox.put(_WAKE_UP)
+
+    loop = job.loop
+    if isinstance(loop, asyncio.AbstractEventLoop):
+
+        def start() -> None:
+            task = loop.create_task(run())
+            _spawned.add(task)
+            task.add_done_callback(_spawned.discard)
+
+        loop.call_soon_threadsafe(start, context=context)
+    else:
+        import trio.lowlevel
+
+        def spawn() -> None:
+            trio.lowlevel.spawn_system_task(run, context=context)
+
+        anyio.from_thread.run_sync(spawn, token=loop)
+    worker.wait_serving()
+    result, error = outcome
+    if error is not None:
+        outcome.clear()
+        try:
+            raise error
+        finally:
+            del error
+    return result  # type: ignore[no-any-return]
+
+
+__all__ = ["Lease", "SyncRunner", "WorkerPool", "call_async_blocking"]

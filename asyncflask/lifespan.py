@@ -83,7 +83,10 @@ class Lifespan:
             await send({"type": "lifespan.startup.failed", "message": _describe(e)})
             return
         await send({"type": "lifespan.startup.complete"})
-        message = await receive()
+        # Background tasks run in a task group held open while the app is served; leaving
+        # it waits for them (BACKGROUND_TASK_SHUTDOWN_TIMEOUT) before the shutdown hooks.
+        async with self.app._background.hosting():
+            message = await receive()
         try:
             await self.shutdown()
         except Exception as e:

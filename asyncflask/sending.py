@@ -54,11 +54,14 @@ async def send_response(
     and closed, on the request's own thread.
     """
     data = response._data
-    start = {
-        "type": "http.response.start",
-        "status": response.status_code,
-        "headers": response.asgi_headers(),
-    }
+    status = response.status_code
+    headers = response.asgi_headers()
+    if status < 200 or status == 204 or status == 304:
+        # These never carry a body (RFC 9110); a 204 not even a Content-Length.
+        head = True
+        if status != 304:
+            headers = [(k, v) for k, v in headers if k != b"content-length"]
+    start = {"type": "http.response.start", "status": status, "headers": headers}
     if data is not None:
         await send(start)
         await send({"type": "http.response.body", "body": b"" if head else data})
@@ -74,9 +77,14 @@ async def send_response(
             chunks = cast("AsyncIterable[Any]", stream).__aiter__()
         else:
             chunks = (await threads._thread_lease()).iterate(stream)
+        complete = False
         try:
             async with anyio.create_task_group() as tg:
                 tg.start_soon(_watch_disconnect, receive, tg.cancel_scope)
+                # A stream with a helper task (SSE keep-alives, see sse.EventStream) runs it here.
+                start_tasks = getattr(stream, "_start_tasks", None)
+                if start_tasks is not None:
+                    start_tasks(tg, send)
                 sent = 0
                 async for chunk in chunks:
                     if isinstance(chunk, str):
@@ -87,9 +95,13 @@ async def send_response(
                         if sent % _CHUNKS_PER_TURN == 0:
                             await anyio.lowlevel.checkpoint()
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
+                complete = True
                 tg.cancel_scope.cancel()
+            if not complete and getattr(stream, "ended_by_server", False):
+                # The server is stopping and ended the stream: finish the body cleanly.
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
         except BaseExceptionGroup as group:
-            # Only the streaming task can fail here: surface its error as itself.
+            # Only the streaming task (or a helper task) can fail here: surface the error.
             if len(group.exceptions) == 1:
                 raise group.exceptions[0] from None
             raise

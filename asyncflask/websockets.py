@@ -1,21 +1,51 @@
-"""Websocket connections: the ``websocket`` object and the pipeline that serves websocket routes."""
+"""Websocket connections: the ``websocket`` object and the pipeline that serves websocket routes.
+
+A handshake the app denies (an error before ``accept()``, ``close()`` before
+it, an unknown path, a ``before_websocket`` hook returning a response) is
+answered with an HTTP status through the ``websocket.http.response`` ASGI
+extension when the server offers it, else with close code 1008.
+"""
 
 from __future__ import annotations
 
 import json
+import sys
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import anyio
 
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
+
 from .ctx import WebsocketContext
-from .exceptions import HTTPException, NotFound, WebSocketDisconnect
+from .datastructures import Headers
+from .errorhandlers import find_handler
+from .exceptions import HTTPException, WebSocketDisconnect
 from .globals import _cv_context
+from .signals import (
+    got_websocket_exception,
+    notify,
+    websocket_finished,
+    websocket_started,
+    websocket_tearing_down,
+)
 from .typing import Receive, Scope, Send
 from .wrappers.request import _BaseRequest
 
 if TYPE_CHECKING:
     from .app import Flask
+    from .sessions import SessionMixin
     from .wrappers import Response
+
+#: Close code for a handshake denied without the ``websocket.http.response`` extension.
+POLICY_VIOLATION = 1008
+#: Close code for an incoming message over ``WEBSOCKET_MAX_MESSAGE_SIZE``.
+MESSAGE_TOO_BIG = 1009
+#: Close code when the server stops.
+GOING_AWAY = 1001
+#: Close code (as the client sees it) when the connection was lost without a close frame.
+ABNORMAL_CLOSURE = 1006
 
 
 class Websocket(_BaseRequest):
@@ -35,25 +65,57 @@ class Websocket(_BaseRequest):
         self.closed = False
         self.close_code: int | None = None
         self.accepted_subprotocol: str | None = None
+        #: Incoming messages larger than this (bytes; text as UTF-8) close with 1009.
+        self.max_message_size: int | None = (
+            app.config.get("WEBSOCKET_MAX_MESSAGE_SIZE") if app is not None else None
+        )
+        self._serving: anyio.CancelScope | None = None
+        self._stopping = False
 
     @property
     def requested_subprotocols(self) -> list[str]:
         """The subprotocols the client offered."""
         return list(self.scope.get("subprotocols", []))
 
+    @property
+    def session(self) -> SessionMixin | None:
+        """The session sent with the handshake (read-only: changes are not saved)."""
+        ctx = _cv_context.get(None)
+        if ctx is not None and ctx.websocket is self:
+            return ctx.session
+        if self._app is None or self._app.session_interface is None:
+            return None
+        return self._app.session_interface.open_session(self._app, self)  # type: ignore[arg-type]
+
+    @property
+    def http_response_supported(self) -> bool:
+        """Whether the server can send an HTTP response to deny the handshake."""
+        return "websocket.http.response" in (self.scope.get("extensions") or {})
+
     async def accept(
-        self, subprotocol: str | None = None, headers: list[tuple[str, str]] | None = None
+        self,
+        subprotocol: str | None = None,
+        headers: Headers | Mapping[str, str] | list[tuple[str, str]] | None = None,
     ) -> None:
-        """Accept the connection, optionally choosing a subprotocol and adding headers."""
+        """Accept the connection, optionally choosing a subprotocol and adding headers.
+
+        ``subprotocol`` must be one the client offered; ``headers`` is a dict, a
+        list of pairs or ``Headers``.
+        """
         if self.accepted:
             return
         if self.closed:
             raise RuntimeError("The websocket is already closed.")
+        if subprotocol is not None and subprotocol not in self.requested_subprotocols:
+            raise ValueError(
+                f"The subprotocol {subprotocol!r} was not offered by the client; choose one of"
+                f" websocket.requested_subprotocols ({self.requested_subprotocols!r}) or None."
+            )
         message: dict[str, Any] = {"type": "websocket.accept", "subprotocol": subprotocol}
         if headers:
-            message["headers"] = [
-                (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers
-            ]
+            message["headers"] = (
+                headers if isinstance(headers, Headers) else Headers(headers)
+            ).to_asgi()
         await self._send(message)
         self.accepted = True
         self.accepted_subprotocol = subprotocol
@@ -62,13 +124,22 @@ class Websocket(_BaseRequest):
         """Wait for the next message (text as ``str``, binary as ``bytes``)."""
         if not self.accepted:
             await self.accept()
+        if self.closed:
+            raise WebSocketDisconnect(self.close_code or 1000)
         message = await self._receive()
         kind = message["type"]
         if kind == "websocket.receive":
             text = message.get("text")
-            if text is not None:
-                return str(text)
-            return bytes(message.get("bytes") or b"")
+            data: str | bytes
+            data = str(text) if text is not None else bytes(message.get("bytes") or b"")
+            limit = self.max_message_size
+            if limit is not None and len(data) * (4 if text is not None else 1) > limit:
+                size = len(data.encode() if isinstance(data, str) else data)
+                if size > limit:
+                    reason = f"Message too big: {size} bytes, the limit is {limit}"
+                    await self.close(MESSAGE_TOO_BIG, reason)
+                    raise WebSocketDisconnect(MESSAGE_TOO_BIG, reason)
+            return data
         if kind == "websocket.disconnect":
             self.closed = True
             self.close_code = int(message.get("code", 1005))
@@ -82,11 +153,17 @@ class Websocket(_BaseRequest):
         if self.closed:
             raise WebSocketDisconnect(self.close_code or 1000)
         if isinstance(data, str):
-            await self._send({"type": "websocket.send", "text": data})
+            message: dict[str, Any] = {"type": "websocket.send", "text": data}
         elif isinstance(data, (bytes, bytearray, memoryview)):
-            await self._send({"type": "websocket.send", "bytes": bytes(data)})
+            message = {"type": "websocket.send", "bytes": bytes(data)}
         else:
             raise TypeError(f"Websocket messages are str or bytes, not {type(data).__name__}.")
+        try:
+            await self._send(message)
+        except OSError:  # the server's "client disconnected" (uvicorn's is an OSError)
+            self.closed = True
+            self.close_code = ABNORMAL_CLOSURE
+            raise WebSocketDisconnect(ABNORMAL_CLOSURE) from None
 
     async def receive_json(self) -> Any:
         """Receive a message and parse it as JSON."""
@@ -101,22 +178,29 @@ class Websocket(_BaseRequest):
         await self.send(text)
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        """Close the connection (before ``accept()`` this rejects the handshake)."""
+        """Close the connection; before ``accept()`` this denies the handshake with 403."""
         if self.closed:
+            return
+        if not self.accepted:
+            await self.reject(_plain_response(self._app, 403))
             return
         self.closed = True
         self.close_code = code
-        await self._send({"type": "websocket.close", "code": code, "reason": reason})
+        try:
+            await self._send({"type": "websocket.close", "code": code, "reason": reason})
+        except OSError:
+            self.close_code = ABNORMAL_CLOSURE
 
     async def reject(self, response: Response) -> None:
-        """Refuse the handshake with an HTTP response (a plain close if the server cannot)."""
+        """Deny the handshake with an HTTP response (close code 1008 if the server cannot)."""
         if self.accepted or self.closed:
             raise RuntimeError("Only a websocket that was not accepted can be rejected.")
         self.closed = True
-        if "websocket.http.response" not in self.scope.get("extensions", {}):
-            self.close_code = 1000
-            await self._send({"type": "websocket.close", "code": 1000, "reason": ""})
+        if not self.http_response_supported:
+            self.close_code = POLICY_VIOLATION
+            await self._send({"type": "websocket.close", "code": POLICY_VIOLATION, "reason": ""})
             return
+        body = response._data or b""  # a streamed body cannot answer a handshake
         await self._send(
             {
                 "type": "websocket.http.response.start",
@@ -124,14 +208,33 @@ class Websocket(_BaseRequest):
                 "headers": response.asgi_headers(),
             }
         )
-        await self._send({"type": "websocket.http.response.body", "body": response.get_data()})
+        await self._send({"type": "websocket.http.response.body", "body": body})
+
+    def stop(self) -> None:
+        """Close with 1001 as soon as possible: the server is stopping."""
+        self._stopping = True
+        if self._serving is not None:
+            self._serving.cancel()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.path!r}>"
 
 
+def _plain_response(app: Flask | None, status: int) -> Response:
+    from .wrappers import Response as default_class
+
+    response_class = app.response_class if app is not None else default_class
+    return response_class("", status=status)
+
+
+def _only_disconnects(error: BaseException) -> bool:
+    if isinstance(error, BaseExceptionGroup):
+        return all(_only_disconnects(inner) for inner in error.exceptions)
+    return isinstance(error, WebSocketDisconnect)
+
+
 async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Send) -> None:
-    """Serve one websocket connection: route, hooks, view, teardown."""
+    """Serve one websocket connection: route, hooks, view, error handlers, teardown."""
     message = await receive()
     if message["type"] != "websocket.connect":
         return
@@ -139,46 +242,71 @@ async def handle_websocket(app: Flask, scope: Scope, receive: Receive, send: Sen
     ctx = WebsocketContext(app, ws)
     token = _cv_context.set(ctx)
     error: BaseException | None = None
+    app._realtime.add(ws)
     try:
         try:
-            response = await _dispatch(app, ws)
-        except WebSocketDisconnect:
-            response = None
-        except HTTPException as e:
-            response = e.get_response()
+            response: Response | None = None
+            with anyio.CancelScope() as ws._serving:
+                if not ws._stopping:
+                    response = await _dispatch(app, ws)
+            if ws._stopping and not ws.accepted:
+                response = _plain_response(app, 503)
         except Exception as e:
-            if app.propagate_exceptions:
-                error = e
-                await _finish(ws, None, code=1011)
-                raise
-            app.logger.error("Exception on websocket %s", ws.path, exc_info=e)
-            from .exceptions import InternalServerError
-
-            response = InternalServerError(original_exception=e).get_response()
-        await _finish(ws, response, code=1000)
+            if got_websocket_exception.receivers and not _only_disconnects(e):
+                await notify(got_websocket_exception, app, exception=e)
+            response = None
+            if not _only_disconnects(e):
+                try:
+                    response = await _handle_error(app, ws, e)
+                except Exception as unhandled:
+                    if app.propagate_exceptions:
+                        error = unhandled
+                        await _finish(ws, None, code=1011)
+                        raise
+                    app.logger.error("Exception on websocket %s", ws.path, exc_info=unhandled)
+                    await _finish(ws, None, code=1011)
+        await _finish(ws, response, code=GOING_AWAY if ws._stopping else 1000)
     except BaseException as e:
         error = e
         raise
     finally:
+        app._realtime.discard(ws)
+        ws._serving = None
         try:
             if error is not None and isinstance(error, anyio.get_cancelled_exc_class()):
                 with anyio.CancelScope(shield=True):
-                    await ctx._teardown(error)
+                    await _teardown(app, ctx, error)
             else:
-                await ctx._teardown(error)
+                await _teardown(app, ctx, error)
         finally:
             ctx._end_lease()
             _cv_context.reset(token)
             ctx._release()
+            error = None
+    if "_background_tasks" in ws.__dict__:
+        await app._background.run_pending(ws)
+
+
+async def _teardown(app: Flask, ctx: WebsocketContext, error: BaseException | None) -> None:
+    try:
+        if websocket_tearing_down.receivers:
+            await notify(websocket_tearing_down, app, exc=error)
+    finally:
+        await ctx._teardown(error)
 
 
 async def _dispatch(app: Flask, ws: Websocket) -> Response | None:
     path = ws.path
     if path[:1] != "/":
-        raise NotFound()
-    ws.url_rule, ws.view_args = app.url_map.match(path, "GET", websocket=True)
+        return _plain_response(app, 403)  # never a route
+    try:
+        ws.url_rule, ws.view_args = app.url_map.match(path, "GET", websocket=True)
+    except HTTPException:  # no websocket route here (or only a redirect): denied as unknown
+        return _plain_response(app, 403)
     names = (None, *reversed(ws.blueprints))
     rv: Any = None
+    if websocket_started.receivers:
+        await notify(websocket_started, app)
     for name in names:
         for func in app.url_value_preprocessors.get(name, ()):
             await app._call(func, ws.endpoint, ws.view_args)
@@ -200,7 +328,20 @@ async def _dispatch(app: Flask, ws: Websocket) -> Response | None:
             result = await app._call(func, response)
             if result is not None:
                 response = result
+    if websocket_finished.receivers:
+        await notify(websocket_finished, app, response=response)
     return response
+
+
+async def _handle_error(app: Flask, ws: Websocket, error: Exception) -> Response | None:
+    """The denial for an error (None once accepted); re-raises an error nothing handles."""
+    handler = find_handler(app.error_handler_spec, error, ws.blueprints)
+    if handler is not None:
+        rv = await app._call(handler, error)
+        return None if ws.accepted or rv is None else app.make_response(rv)
+    if isinstance(error, HTTPException):
+        return error.get_response()
+    raise error
 
 
 async def _finish(ws: Websocket, response: Response | None, *, code: int) -> None:
@@ -208,12 +349,10 @@ async def _finish(ws: Websocket, response: Response | None, *, code: int) -> Non
         return
     if not ws.accepted:
         if response is None:
-            from .wrappers import Response as response_class
-
-            response = response_class("", status=403 if code == 1000 else 500)
+            response = _plain_response(ws._app, 403 if code in (1000, GOING_AWAY) else 500)
         await ws.reject(response)
         return
-    await ws.close(code)
+    await ws.close(code, "Server shutting down" if code == GOING_AWAY else "")
 
 
 __all__ = ["Websocket", "handle_websocket"]

@@ -87,24 +87,22 @@ def _status(parking: _Parking, leased: int | None) -> str:
 
 
 def _asyncflask(sync_hook: bool) -> Any:
-    from asyncflask import Flask
+    from asyncflask import Blueprint, Flask
 
     app = Flask(__name__)
     parking = _Parking()
+    guarded = Blueprint("guarded", __name__)
+    guarded.before_request(check_user if sync_hook else check_user_async)
 
+    @guarded.route("/park")
     async def park() -> str:
         return await parking.park()
 
+    @guarded.route("/ping")
     async def ping() -> str:
         return "pong"
 
-    # The hook applies to the endpoints of the "guarded" blueprint only, registered the way
-    # a blueprint's ``before_request`` registers it: under the blueprint's name.
-    app.add_url_rule("/park", "guarded.park", park)
-    app.add_url_rule("/ping", "guarded.ping", ping)
-    app.before_request_funcs.setdefault("guarded", []).append(
-        check_user if sync_hook else check_user_async
-    )
+    app.register_blueprint(guarded)
 
     @app.route("/parked")
     async def parked() -> tuple[str, dict[str, str]]:

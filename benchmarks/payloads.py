@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import json
 import random
+import tempfile
+from functools import cache
+from pathlib import Path
 from typing import Any, Literal
+
+import jinja2
 
 HELLO = "Hello, world!"
 JSON_MESSAGE: dict[str, Any] = {"message": HELLO}
 
 STREAM_CHUNK = b"x" * 1024
 STREAM_CHUNK_COUNT = 100
+SSE_EVENT_COUNT = 100
+
+
+def sse_event(n: int) -> str:
+    """Event ``n`` of the ``sse`` scenario, as it goes on the wire."""
+    return f"id: {n}\ndata: tick {n}\n\n"
+
+
+SSE_BODY = "".join(sse_event(n) for n in range(SSE_EVENT_COUNT)).encode()
 
 #: The header the ``sync-hooks`` endpoint's after-request hook adds to the response.
 HOOK_HEADER = "X-Hook"
@@ -106,3 +120,46 @@ WEBSOCKET_MESSAGES: tuple[str, ...] = tuple(
     f"message {index:03d} ".ljust(WEBSOCKET_MESSAGE_SIZE, "abcdefghij"[index % 10])
     for index in range(WEBSOCKET_MESSAGE_COUNT)
 )
+
+
+#: The ``template`` endpoint renders ``page.html`` (it extends ``base.html``) from here.
+TEMPLATE_DIR = Path(__file__).resolve().with_name("templates")
+TEMPLATE_NAME = "page.html"
+TEMPLATE_TITLE = "Benchmark & friends"
+#: The page's 100-row loop; names and e-mails need escaping and a filter.
+TEMPLATE_ROWS: list[dict[str, Any]] = [
+    {"id": i, "name": f"User {i} <{i % 7}> & co", "email": f"User{i}@Example.COM"}
+    for i in range(100)
+]
+
+
+@cache
+def template_page() -> bytes:
+    """The page every framework must render, rendered by Jinja alone."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True)
+    page = env.get_template(TEMPLATE_NAME).render(title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
+    return page.encode()
+
+
+#: The ``static`` endpoint serves this file from ``static_dir()`` at ``/static/<name>``.
+STATIC_FILE_NAME = "file-1m.bin"
+STATIC_FILE_SIZE = 1024 * 1024
+
+
+def static_content(size: int = STATIC_FILE_SIZE) -> bytes:
+    """The static file's bytes: every byte value in turn, ``size`` bytes."""
+    return (bytes(range(256)) * (size // 256 + 1))[:size]
+
+
+@cache
+def static_dir() -> Path:
+    """A folder holding the static file (written once per machine, in the temp folder)."""
+    folder = Path(tempfile.gettempdir()) / "asyncflask-benchmark-static"
+    folder.mkdir(exist_ok=True)
+    path = folder / STATIC_FILE_NAME
+    content = static_content()
+    if not path.exists() or path.stat().st_size != len(content):
+        partial = folder / f".{STATIC_FILE_NAME}.partial"
+        partial.write_bytes(content)
+        partial.replace(path)
+    return folder

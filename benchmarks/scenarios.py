@@ -29,6 +29,9 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     MULTIPART_BODY,
     MULTIPART_CONTENT_TYPE,
+    SSE_BODY,
+    SSE_EVENT_COUNT,
+    STATIC_FILE_NAME,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
     UPLOAD_TEXT,
@@ -37,6 +40,8 @@ from benchmarks.payloads import (
     WEBSOCKET_MESSAGE_COUNT,
     WEBSOCKET_MESSAGE_SIZE,
     WEBSOCKET_MESSAGES,
+    static_content,
+    template_page,
 )
 
 _NO_JSON = object()
@@ -171,6 +176,12 @@ SCENARIOS: tuple[Scenario, ...] = (
         expect=Expectation(body=STREAM_CHUNK * STREAM_CHUNK_COUNT),
     ),
     Scenario(
+        name="sse",
+        title=f"GET /sse (Server-Sent Events: {SSE_EVENT_COUNT} events with ids)",
+        request=HTTPRequest("GET", "/sse"),
+        expect=Expectation(body=SSE_BODY, headers=("content-type",)),
+    ),
+    Scenario(
         name="sync",
         title="GET /sync (sync view, plain text)",
         request=HTTPRequest("GET", "/sync"),
@@ -213,6 +224,18 @@ SCENARIOS: tuple[Scenario, ...] = (
         request=HTTPRequest("GET", "/ws"),
         expect=Expectation(messages=WEBSOCKET_MESSAGES),
         websocket_messages=WEBSOCKET_MESSAGES,
+    ),
+    Scenario(
+        name="template",
+        title="GET /template (inheritance, a 100-row loop, escaping)",
+        request=HTTPRequest("GET", "/template"),
+        expect=Expectation(body=template_page()),
+    ),
+    Scenario(
+        name="static",
+        title="GET /static/file-1m.bin (a 1 MiB static file)",
+        request=HTTPRequest("GET", f"/static/{STATIC_FILE_NAME}"),
+        expect=Expectation(body=static_content(), headers=("content-length",)),
     ),
 )
 

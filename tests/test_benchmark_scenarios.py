@@ -421,3 +421,30 @@ def test_load_client_counts_a_connection_lost_midway_as_an_error() -> None:
     assert [str(outcome) for outcome in outcomes] == [
         "the connection was lost after 1 echoes: reset"
     ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", ["template", "static"])
+async def test_template_and_static_answers_pass_the_runner_check(framework: str, name: str) -> None:
+    scenario = SCENARIOS_BY_NAME[name]
+    async with _started(framework, name) as (app, state):
+        response = await drive(app, PreparedRequest(scenario.request, state))
+    names = {key.decode("latin-1").lower() for key, _ in response.headers}
+    assert scenario.expect.problem(response.status, response.body, names) is None
+
+
+def test_template_page_escapes_and_loops() -> None:
+    page = SCENARIOS_BY_NAME["template"].expect.body
+    assert page is not None
+    assert page.count(b"<tr class=") == 100
+    assert b"User 3 &lt;3&gt; &amp; co" in page and b"user3@example.com" in page
+    assert b"<title>Benchmark &amp; friends</title>" in page
+
+
+def test_weblayer_stall_measures_both_ways_of_rendering() -> None:
+    from benchmarks.weblayer import measure_stall
+
+    results = measure_stall(200)
+    assert set(results) == {"render_template (on the loop)", "await render_template_async"}
+    for numbers in results.values():
+        assert numbers["render_ms"] > 0 and numbers["max_stall_ms"] >= 0

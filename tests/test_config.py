@@ -207,12 +207,36 @@ def test_from_prefixed_env_parses_json_values(
     assert "AFTEST_SECRET_KEY" not in config
 
 
-def test_from_prefixed_env_default_prefix_is_flask(
+def test_from_prefixed_env_default_prefix_is_asyncflask_over_flask(
     config: Config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("FLASK_AF_CONFIG_TEST", "42")
+    monkeypatch.setenv("ASYNCFLASK_AF_CONFIG_TEST", "42")
+    monkeypatch.setenv("FLASK_AF_CONFIG_TEST", "1")
+    monkeypatch.setenv("FLASK_AF_CONFIG_OTHER", '"from flask"')
+    monkeypatch.setenv("FLASK_AF_NESTED__A", "1")
+    monkeypatch.setenv("ASYNCFLASK_AF_NESTED__B", "2")
     config.from_prefixed_env()
     assert config["AF_CONFIG_TEST"] == 42
+    assert config["AF_CONFIG_OTHER"] == "from flask"
+    assert config["AF_NESTED"] == {"A": 1, "B": 2}
+
+
+def test_from_prefixed_env_other_prefix_reads_only_its_own(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_AF_CONFIG_ONLY_FLASK", "1")
+    monkeypatch.setenv("MYAPP_AF_CONFIG_MINE", "2")
+    config.from_prefixed_env("MYAPP")
+    assert config["AF_CONFIG_MINE"] == 2
+    assert "AF_CONFIG_ONLY_FLASK" not in config
+
+
+def test_from_prefixed_env_flask_prefix_for_migrating_deployments(
+    config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FLASK_AF_CONFIG_TEST", '{"a": 1}')
+    config.from_prefixed_env("FLASK")
+    assert config["AF_CONFIG_TEST"] == {"a": 1}
 
 
 def test_from_prefixed_env_nested_keys(config: Config, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -295,3 +319,111 @@ def test_instance_relative_config(tmp_path: Path) -> None:
 def test_config_repr(config: Config) -> None:
     config["A"] = 1
     assert repr(config) == "<Config {'A': 1}>"
+
+
+#: Flask 3.1's default configuration; asyncflask differs only where DESIGN.md says so.
+FLASK_DEFAULTS: dict[str, object] = {
+    "TESTING": False,
+    "PROPAGATE_EXCEPTIONS": None,
+    "SECRET_KEY": None,
+    "SECRET_KEY_FALLBACKS": None,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=31),
+    "USE_X_SENDFILE": False,
+    "TRUSTED_HOSTS": None,
+    "SERVER_NAME": None,
+    "APPLICATION_ROOT": "/",
+    "SESSION_COOKIE_NAME": "session",
+    "SESSION_COOKIE_DOMAIN": None,
+    "SESSION_COOKIE_PATH": None,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SECURE": False,
+    "SESSION_COOKIE_PARTITIONED": False,
+    "SESSION_COOKIE_SAMESITE": None,
+    "SESSION_REFRESH_EACH_REQUEST": True,
+    "MAX_FORM_MEMORY_SIZE": 500_000,
+    "MAX_FORM_PARTS": 1_000,
+    "SEND_FILE_MAX_AGE_DEFAULT": None,
+    "TRAP_BAD_REQUEST_ERRORS": None,
+    "TRAP_HTTP_EXCEPTIONS": False,
+    "EXPLAIN_TEMPLATE_LOADING": False,
+    "PREFERRED_URL_SCHEME": "http",
+    "TEMPLATES_AUTO_RELOAD": None,
+    "MAX_COOKIE_SIZE": 4093,
+    "PROVIDE_AUTOMATIC_OPTIONS": True,
+}
+
+
+@pytest.mark.parametrize(("key", "value"), sorted(FLASK_DEFAULTS.items()))
+def test_every_flask_default_key_has_flasks_default(key: str, value: object) -> None:
+    app = Flask("flask_defaults")
+    assert key in app.config
+    assert app.config[key] == value
+
+
+def test_documented_default_differences() -> None:
+    app = Flask("documented_defaults")
+    assert app.config["MAX_CONTENT_LENGTH"] == 16 * 1024 * 1024  # bodies are buffered
+    assert app.config["DEBUG"] is False
+
+
+def test_config_inheritance_pattern(tmp_path: Path) -> None:
+    class Base:
+        SECRET_KEY = "base"
+        MAIL_SERVER = "smtp.example.com"
+
+    class Development(Base):
+        DEBUG = True
+        DATABASE_URI = "sqlite:///dev.db"
+
+    class Production(Base):
+        DEBUG = False
+        SESSION_COOKIE_SECURE = True
+
+    dev = Flask("inherit_dev")
+    dev.config.from_object(Development)
+    prod = Flask("inherit_prod")
+    prod.config.from_object(Production)
+    assert (dev.debug, dev.config["MAIL_SERVER"], dev.config["DATABASE_URI"]) == (
+        True,
+        "smtp.example.com",
+        "sqlite:///dev.db",
+    )
+    assert (prod.debug, prod.config["SESSION_COOKIE_SECURE"], prod.secret_key) == (
+        False,
+        True,
+        "base",
+    )
+    assert "DATABASE_URI" not in prod.config
+
+
+def test_from_file_text_false_passes_a_binary_file(tmp_path: Path, config: Config) -> None:
+    (tmp_path / "raw.bin").write_bytes(b'{"KEY": "v"}')
+    seen: list[object] = []
+
+    def load(f: object) -> dict[str, str]:
+        seen.append(f)
+        data = f.read()  # type: ignore[attr-defined]
+        assert isinstance(data, bytes)
+        return json.loads(data)  # type: ignore[no-any-return]
+
+    config.from_file("raw.bin", load=load, text=False)
+    assert config["KEY"] == "v"
+
+
+def test_from_file_silent_on_a_folder(tmp_path: Path, config: Config) -> None:
+    (tmp_path / "folder.json").mkdir()
+    assert config.from_file("folder.json", load=json.load, silent=True) is False
+
+
+def test_get_namespace_on_the_app(app: Flask) -> None:
+    app.config.from_mapping(MAIL_SERVER="smtp", MAIL_PORT=25, MAILBOX="x")
+    assert app.config.get_namespace("MAIL_") == {"server": "smtp", "port": 25}
+
+
+def test_permanent_session_lifetime_attribute() -> None:
+    app = Flask("session_lifetime")
+    assert app.permanent_session_lifetime == timedelta(days=31)
+    app.config["PERMANENT_SESSION_LIFETIME"] = 42
+    assert app.permanent_session_lifetime == timedelta(seconds=42)
+    app.permanent_session_lifetime = timedelta(hours=1)
+    assert app.config["PERMANENT_SESSION_LIFETIME"] == timedelta(hours=1)

@@ -55,3 +55,39 @@ async def test_invalid_status_type_with_a_str_body_names_the_endpoint(app: Flask
     with pytest.raises(TypeError, match="status") as info:
         await app.test_client().get("/")
     assert "'bad_status'" in str(info.value)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [204, 304])
+async def test_bodyless_statuses_send_no_body(status: int) -> None:
+    app = Flask(__name__)
+
+    @app.get("/")
+    def view() -> tuple[dict[str, str], int]:
+        return {"ignored": "body"}, status
+
+    async with app.test_client() as client:
+        r = await client.get("/")
+    assert r.status_code == status
+    assert r.data == b""
+    assert ("content-length" in r.headers) == (status == 304)
+
+
+@pytest.mark.anyio
+async def test_per_request_callables_do_not_pile_up_in_the_async_cache() -> None:
+    from asyncflask import after_this_request
+
+    app = Flask(__name__)
+
+    @app.get("/")
+    def view() -> str:
+        @after_this_request
+        def later(response: Any) -> Any:
+            return response
+
+        return "ok"
+
+    async with app.test_client() as client:
+        for _ in range(3000):
+            await client.get("/")
+    assert len(app._async_cache) < 2100

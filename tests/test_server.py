@@ -371,7 +371,7 @@ async def test_websocket_to_an_unknown_path_is_refused(served_app: Flask) -> Non
         with anyio.fail_after(TIMEOUT), pytest.raises(InvalidStatus) as info:
             async with ws_connect(ws_url):
                 pass
-    assert info.value.response.status_code == 404
+    assert info.value.response.status_code == 403
 
 
 # -- the example app as a subprocess ------------------------------------------------------

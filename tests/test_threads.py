@@ -642,3 +642,140 @@ async def test_sync_websocket_hooks_share_one_thread() -> None:
                 await anyio.sleep(0.01)
         assert await settled(app) == (0, 0)
     assert len(set(threads)) == 1
+
+
+# -- ensure_sync ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("limit", [1, 64])
+async def test_ensure_sync_runs_a_coroutine_from_a_sync_view_on_the_loop(limit: int) -> None:
+    app = make_app(SYNC_THREAD_LIMIT=limit)
+    seen: dict[str, list[int]] = {}
+
+    def record(rid: str, where: str) -> None:
+        seen.setdefault(rid, []).append(threading.get_ident())
+
+    async def lookup(name: str) -> str:
+        await anyio.sleep(0.001)
+        # sync code called from the coroutine runs back on the request's thread
+        await app._call(record, request.args["rid"], "nested")
+        return f"{name}-{g.rid}"
+
+    @app.before_request
+    def before() -> None:
+        g.rid = request.args["rid"]
+        record(g.rid, "before")
+
+    @app.get("/")
+    def view() -> str:
+        record(g.rid, "view")
+        return app.ensure_sync(lookup)("user")  # type: ignore[no-any-return]
+
+    async with app.test_client() as client:
+        with anyio.fail_after(20):
+            responses = await gather(client, [f"/?rid={i}" for i in range(20)])
+        assert await settled(app) == (0, 0)
+    assert [r.text for r in responses] == [f"user-{i}" for i in range(20)]
+    assert all(len(found) == 3 and len(set(found)) == 1 for found in seen.values())
+
+
+async def test_ensure_sync_returns_sync_functions_unchanged_and_reraises() -> None:
+    app = make_app()
+
+    def plain() -> None: ...
+
+    async def fails() -> None:
+        raise LookupError("nope")
+
+    assert app.ensure_sync(plain) is plain
+
+    @app.get("/")
+    def view() -> str:
+        try:
+            app.ensure_sync(fails)()
+        except LookupError as e:
+            return str(e)
+        return "no error"
+
+    async with app.test_client() as client:
+        assert (await client.get("/")).text == "nope"
+
+
+def test_ensure_sync_outside_any_loop_runs_on_a_new_one() -> None:
+    app = make_app()
+
+    async def double(n: int) -> int:
+        await anyio.sleep(0)
+        return n * 2
+
+    assert app.ensure_sync(double)(21) == 42
+
+
+async def test_ensure_sync_on_the_loop_thread_is_refused() -> None:
+    app = make_app()
+
+    async def noop() -> None: ...
+
+    with pytest.raises(RuntimeError, match="block the loop"):
+        app.ensure_sync(noop)()
+
+
+async def test_a_hundred_slow_sync_views_do_not_block_async_views() -> None:
+    app = make_app()  # default limits
+    release = threading.Event()
+
+    @app.get("/slow")
+    def slow() -> str:
+        release.wait(30)
+        return "slow"
+
+    @app.get("/fast")
+    async def fast() -> str:
+        return "fast"
+
+    async with app.test_client() as client:
+        results: list[str] = []
+
+        async def slow_request() -> None:
+            results.append((await client.get("/slow")).text)
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as tg:
+                for _ in range(100):
+                    tg.start_soon(slow_request)
+                with anyio.fail_after(10):
+                    while leases(app)[1] < app.config["SYNC_THREAD_LIMIT"]:
+                        await anyio.sleep(0.01)
+                with anyio.fail_after(1):
+                    assert (await client.get("/fast")).text == "fast"
+                release.set()
+        assert results == ["slow"] * 100
+        assert await settled(app) == (0, 0)
+
+
+async def test_a_sync_sse_source_runs_on_the_request_thread() -> None:
+    from asyncflask import sse
+
+    app = make_app()
+    threads: dict[str, set[int]] = {}
+
+    @app.before_request
+    def before() -> None:
+        threads.setdefault(request.args["rid"], set()).add(threading.get_ident())
+
+    @app.get("/events")
+    def events() -> Any:
+        rid = request.args["rid"]
+
+        def source() -> Iterator[str]:
+            for i in range(3):
+                threads[rid].add(threading.get_ident())
+                yield str(i)
+
+        return sse(source(), ping=None)
+
+    async with app.test_client() as client:
+        responses = await gather(client, [f"/events?rid={i}" for i in range(20)])
+        assert await settled(app) == (0, 0)
+    assert all(r.text == "data: 0\n\ndata: 1\n\ndata: 2\n\n" for r in responses)
+    assert all(len(found) == 1 for found in threads.values())

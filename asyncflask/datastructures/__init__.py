@@ -1,7 +1,7 @@
 """Request and response data structures: multi-value dicts, headers, Accept headers.
 
 Each structure has a module of its own (``multidict``, ``headers``, ``accept``,
-``user_agent``, ``callback_dict``); import the names from this package.
+``auth``, ``user_agent``, ``callback_dict``); import the names from this package.
 :class:`FileStorage`, the type of ``request.files`` values, lives in
 :mod:`asyncflask.files` and is importable from here too.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .accept import Accept, CharsetAccept, LanguageAccept, MIMEAccept
+from .auth import Authorization
 from .callback_dict import CallbackDict
 from .headers import Headers
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Accept",
+    "Authorization",
     "CallbackDict",
     "CharsetAccept",
     "CombinedMultiDict",

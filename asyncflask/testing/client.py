@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -71,13 +71,24 @@ class FlaskClient:
         self.app = app
         self.base_url = base_url
         self.cookie_jar: CookieJar | None = CookieJar() if use_cookies else None
+        self._hosting: AbstractAsyncContextManager[None] | None = None
 
     async def __aenter__(self) -> FlaskClient:
         await self.app.startup()
+        hosting = self.app._background.hosting()
+        await hosting.__aenter__()
+        self._hosting = hosting
         return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.app.shutdown()
+    async def __aexit__(self, *exc_info: Any) -> None:
+        # Background tasks first (waited for up to BACKGROUND_TASK_SHUTDOWN_TIMEOUT),
+        # then the shutdown hooks, as a server's lifespan does.
+        hosting, self._hosting = self._hosting, None
+        try:
+            if hosting is not None:
+                await hosting.__aexit__(*exc_info)
+        finally:
+            await self.app.shutdown()
 
     # -- cookies --------------------------------------------------------------
 

@@ -6,11 +6,15 @@ import time
 from typing import Any
 
 from ..datastructures import Headers
-from ..http import parse_set_cookie
+from ..http import parse_set_cookie, quote_cookie_value
 
 
 class Cookie:
-    """A cookie held by the test client."""
+    """A cookie held by the test client.
+
+    ``value`` is the decoded value (what ``request.cookies`` gives the app);
+    ``raw_value`` is its wire form, sent back exactly as the server set it.
+    """
 
     def __init__(
         self,
@@ -23,9 +27,11 @@ class Cookie:
         http_only: bool = False,
         same_site: str | None = None,
         host_only: bool = True,
+        raw_value: str | None = None,
     ) -> None:
         self.key = key
         self.value = value
+        self.raw_value = quote_cookie_value(value) if raw_value is None else raw_value
         self.domain = domain
         self.path = path
         self.expires = expires
@@ -60,7 +66,7 @@ class CookieJar:
     def header_for(self, host: str, path: str, secure: bool) -> str | None:
         """The ``Cookie`` header to send, or None."""
         pairs = [
-            f"{c.key}={c.value}"
+            f"{c.key}={c.raw_value}"
             for c in sorted(self._cookies.values(), key=lambda c: -len(c.path))
             if c.matches(host, path, secure)
         ]
@@ -113,6 +119,7 @@ class CookieJar:
                 http_only=bool(attrs.get("httponly")),
                 same_site=attrs.get("samesite"),
                 host_only=host_only,
+                raw_value=value.partition(";")[0].partition("=")[2].strip(),
             )
             if expires is not None and expires <= time.time():
                 self.delete(name, cookie.domain, path)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 from ..datastructures import Headers, MultiDict
+from ..logging import ERRORS_STREAM_KEY
 from ..typing import Scope
 from ..wrappers import Request
 
@@ -127,8 +128,13 @@ def build_scope(
     cookie_header: str | None = None,
     subprotocols: Iterable[str] | None = None,
     client_addr: tuple[str, int] = ("127.0.0.1", 50000),
+    errors_stream: Any = None,
 ) -> tuple[Scope, bytes]:
-    """Build an ASGI scope and body the way a client would send them."""
+    """Build an ASGI scope and body the way a client would send them.
+
+    ``errors_stream`` is where the app's default log handler writes during the
+    request (see ``asyncflask.logging.errors_stream``), as Flask's test client does.
+    """
     split = urlsplit(path)
     if split.scheme and split.netloc:
         base_url = f"{split.scheme}://{split.netloc}"
@@ -173,6 +179,8 @@ def build_scope(
         "server": (base.hostname or "localhost", port),
         "state": {},
     }
+    if errors_stream is not None:
+        scope[ERRORS_STREAM_KEY] = errors_stream
     if scope_type == "http":
         scope["method"] = method.upper()
     else:

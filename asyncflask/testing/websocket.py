@@ -44,9 +44,13 @@ class TestWebsocket:
                 if not part.get("more_body", False):
                     break
             error = WebSocketDisconnect(1006, body.decode("utf-8", "replace"))
-            error.status_code = message["status"]  # type: ignore[attr-defined]
+            error.status_code = int(message["status"])
             raise error
-        raise WebSocketDisconnect(int(message.get("code", 1000)), str(message.get("reason") or ""))
+        # A close before the handshake completes is what servers answer with 403.
+        reason = str(message.get("reason") or "")
+        error = WebSocketDisconnect(int(message.get("code", 1000)), reason)
+        error.status_code = 403
+        raise error
 
     async def _next(self) -> Message:
         try:

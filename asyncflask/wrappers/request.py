@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .._lazy import cached_attribute
 from ..datastructures import (
+    Authorization,
     CharsetAccept,
     CombinedMultiDict,
     Headers,
@@ -206,6 +207,11 @@ class _BaseRequest:
     def args(self) -> ImmutableMultiDict[str, str]:
         """The parsed query string."""
         return ImmutableMultiDict(parse_query_string(self.query_string))
+
+    @cached_attribute
+    def authorization(self) -> Authorization | None:
+        """The ``Authorization`` header parsed (Basic, Bearer, or parameters); None if absent."""
+        return Authorization.from_header(self._raw_header(b"authorization"))
 
     @cached_attribute
     def cookies(self) -> ImmutableMultiDict[str, str]:

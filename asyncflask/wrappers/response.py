@@ -213,6 +213,16 @@ class Response:
     def location(self, value: str) -> None:
         self.headers["Location"] = value
 
+    @property
+    def allow(self) -> frozenset[str]:
+        """The methods the ``Allow`` header lists (405 and automatic OPTIONS answers)."""
+        header = self.headers.get("Allow") or ""
+        return frozenset(item.strip() for item in header.split(",") if item.strip())
+
+    @allow.setter
+    def allow(self, methods: Iterable[str]) -> None:
+        self.headers["Allow"] = ", ".join(methods)
+
     def set_cookie(
         self,
         key: str,
@@ -291,7 +301,8 @@ class Response:
         """The body as bytes (or text); a sync stream is read and kept, an async one cannot be."""
         if self._data is None:
             stream = self._stream
-            if hasattr(stream, "__aiter__"):
+            # A body that iterates both ways (a file's) is read in this thread.
+            if hasattr(stream, "__aiter__") and not hasattr(stream, "__iter__"):
                 raise RuntimeError(
                     "This response streams from an async iterable; its body cannot be read"
                     " synchronously. Iterate it with `async for` instead."

@@ -6,7 +6,18 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from asyncflask import Flask, Response, g, jsonify, request, session, websocket
+from asyncflask import (
+    Flask,
+    Response,
+    ServerSentEvent,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+    sse,
+    websocket,
+)
 from asyncflask.typing import ResponseReturnValue
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
@@ -16,9 +27,15 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
     filler_rules,
+    static_dir,
 )
 
 
@@ -79,6 +96,20 @@ def stream() -> Flask:
                 yield STREAM_CHUNK
 
         return chunks(), {"Content-Type": "text/plain"}
+
+    return app
+
+
+def server_sent_events() -> Flask:
+    app = Flask(__name__)
+
+    @app.route("/sse")
+    async def sse_view() -> ResponseReturnValue:
+        async def events() -> AsyncIterator[ServerSentEvent]:
+            for n in range(SSE_EVENT_COUNT):
+                yield ServerSentEvent(f"tick {n}", id=n)
+
+        return sse(events())
 
     return app
 
@@ -148,6 +179,20 @@ def websocket_echo() -> Flask:
     return app
 
 
+def template_page() -> Flask:
+    app = Flask(__name__, template_folder=str(TEMPLATE_DIR))
+
+    @app.route("/template")
+    async def page() -> str:
+        return render_template(TEMPLATE_NAME, title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
+
+    return app
+
+
+def static_file() -> Flask:
+    return Flask(__name__, static_folder=str(static_dir()), static_url_path="/static")
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -156,9 +201,12 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "sync-hooks": sync_hooks,
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,
+    "template": template_page,
+    "static": static_file,
 }

@@ -15,6 +15,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 import anyio.to_thread
+import jinja2
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 from benchmarks.driver import ASGIApp, Message, Receive, Scope, Send
@@ -26,8 +27,16 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
+    STATIC_FILE_NAME,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
+    sse_event,
+    static_dir,
 )
 
 if TYPE_CHECKING:
@@ -145,6 +154,26 @@ def stream() -> ASGIApp:
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         for _ in range(STREAM_CHUNK_COUNT):
             await send({"type": "http.response.body", "body": STREAM_CHUNK, "more_body": True})
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
+def server_sent_events() -> ASGIApp:
+    """``GET /sse`` → 100 events, each encoded by hand and sent as its own body message."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["path"] != "/sse":
+            await _not_found(send)
+            return
+        headers = [(b"content-type", b"text/event-stream; charset=utf-8")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        for n in range(SSE_EVENT_COUNT):
+            event = sse_event(n).encode()
+            await send({"type": "http.response.body", "body": event, "more_body": True})
         await send({"type": "http.response.body", "body": b""})
 
     return app
@@ -390,6 +419,50 @@ def websocket_echo() -> ASGIApp:
     return app
 
 
+def template_page() -> ASGIApp:
+    """``GET /template``: Jinja alone, the template compiled once."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATE_DIR), autoescape=True)
+    template = env.get_template(TEMPLATE_NAME)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+        elif scope["path"] == "/template":
+            page = template.render(title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
+            await _respond(send, 200, b"text/html; charset=utf-8", page.encode())
+        else:
+            await _not_found(send)
+
+    return app
+
+
+def static_file() -> ASGIApp:
+    """``GET /static/<file>``: the file read in 64 KiB chunks in a worker thread, streamed."""
+    path = static_dir() / STATIC_FILE_NAME
+    target = f"/static/{STATIC_FILE_NAME}"
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["path"] != target:
+            await _not_found(send)
+            return
+        size = (await anyio.to_thread.run_sync(path.stat)).st_size
+        headers = [(b"content-type", b"application/octet-stream")]
+        headers.append((b"content-length", str(size).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        file = await anyio.to_thread.run_sync(path.open, "rb")
+        try:
+            while chunk := await anyio.to_thread.run_sync(file.read, 65536):
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        finally:
+            file.close()
+        await send({"type": "http.response.body", "body": b""})
+
+    return app
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -398,9 +471,12 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(user, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "sync-hooks": sync_hooks,
     "session": session,
     "multipart": upload,
     "websocket": websocket_echo,
+    "template": template_page,
+    "static": static_file,
 }

@@ -7,7 +7,9 @@ from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Form, Request, Response, UploadFile, WebSocket
-from fastapi.responses import PlainTextResponse, StreamingResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
 from benchmarks.frameworks import AppFactory
@@ -18,9 +20,16 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
     filler_rules,
+    sse_event,
+    static_dir,
 )
 
 
@@ -81,6 +90,20 @@ def stream() -> FastAPI:
     @app.get("/stream")
     async def stream_view() -> StreamingResponse:
         return StreamingResponse(chunks(), media_type="text/plain")
+
+    return app
+
+
+def server_sent_events() -> FastAPI:
+    app = FastAPI()
+
+    async def events() -> AsyncIterator[str]:
+        for n in range(SSE_EVENT_COUNT):
+            yield sse_event(n)
+
+    @app.get("/sse")
+    async def sse_view() -> StreamingResponse:
+        return StreamingResponse(events(), media_type="text/event-stream")
 
     return app
 
@@ -150,6 +173,24 @@ def websocket_echo() -> FastAPI:
     return app
 
 
+def template_page() -> FastAPI:
+    app = FastAPI()
+    templates = Jinja2Templates(directory=TEMPLATE_DIR)
+
+    @app.get("/template", response_class=HTMLResponse)
+    async def page(request: Request) -> HTMLResponse:
+        context = {"title": TEMPLATE_TITLE, "rows": TEMPLATE_ROWS}
+        return templates.TemplateResponse(request, TEMPLATE_NAME, context)
+
+    return app
+
+
+def static_file() -> FastAPI:
+    app = FastAPI()
+    app.mount("/static", StaticFiles(directory=static_dir()))
+    return app
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -158,9 +199,12 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "sync-hooks": sync_hooks,
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,
+    "template": template_page,
+    "static": static_file,
 }

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from quart import Quart, Response, g, jsonify, request, session, websocket
+from quart import Quart, Response, g, jsonify, render_template, request, session, websocket
 from quart.typing import ResponseReturnValue
 
 from benchmarks.frameworks import AppFactory
@@ -17,9 +17,16 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
     filler_rules,
+    sse_event,
+    static_dir,
 )
 
 
@@ -81,6 +88,21 @@ def stream() -> Quart:
 
         # Quart streams async generators but its ResponseReturnValue omits them.
         return chunks(), 200, {"Content-Type": "text/plain"}  # type: ignore[return-value]
+
+    return app
+
+
+def server_sent_events() -> Quart:
+    app = Quart(__name__)
+
+    @app.route("/sse")
+    async def sse_view() -> ResponseReturnValue:
+        async def events() -> AsyncIterator[bytes]:
+            for n in range(SSE_EVENT_COUNT):
+                yield sse_event(n).encode()
+
+        headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+        return events(), 200, headers  # type: ignore[return-value]
 
     return app
 
@@ -151,6 +173,20 @@ def websocket_echo() -> Quart:
     return app
 
 
+def template_page() -> Quart:
+    app = Quart(__name__, template_folder=str(TEMPLATE_DIR))
+
+    @app.route("/template")
+    async def page() -> str:
+        return await render_template(TEMPLATE_NAME, title=TEMPLATE_TITLE, rows=TEMPLATE_ROWS)
+
+    return app
+
+
+def static_file() -> Quart:
+    return Quart(__name__, static_folder=str(static_dir()), static_url_path="/static")
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": plaintext,
     "json": json_message,
@@ -159,9 +195,12 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": echo,
     "stream": stream,
+    "sse": server_sent_events,
     "sync": sync_view,
     "sync-hooks": sync_hooks,
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,
+    "template": template_page,
+    "static": static_file,
 }

@@ -12,7 +12,9 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
 from starlette.websockets import WebSocket
 
 from benchmarks.frameworks import AppFactory
@@ -23,9 +25,16 @@ from benchmarks.payloads import (
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
+    SSE_EVENT_COUNT,
     STREAM_CHUNK,
     STREAM_CHUNK_COUNT,
+    TEMPLATE_DIR,
+    TEMPLATE_NAME,
+    TEMPLATE_ROWS,
+    TEMPLATE_TITLE,
     filler_rules,
+    sse_event,
+    static_dir,
 )
 
 
@@ -56,6 +65,16 @@ async def _chunks() -> AsyncIterator[bytes]:
 
 async def stream(request: Request) -> StreamingResponse:
     return StreamingResponse(_chunks(), media_type="text/plain")
+
+
+async def _events() -> AsyncIterator[str]:
+    for n in range(SSE_EVENT_COUNT):
+        yield sse_event(n)
+
+
+async def server_sent_events(request: Request) -> StreamingResponse:
+    """Plain Starlette has no SSE helper: a ``text/event-stream`` StreamingResponse."""
+    return StreamingResponse(_events(), media_type="text/event-stream")
 
 
 def sync_view(request: Request) -> PlainTextResponse:
@@ -125,6 +144,20 @@ def routing_app(other_routes: int) -> Starlette:
     return Starlette(routes=routes)
 
 
+def template_app() -> Starlette:
+    templates = Jinja2Templates(directory=TEMPLATE_DIR)
+
+    async def page(request: Request) -> Response:
+        context = {"title": TEMPLATE_TITLE, "rows": TEMPLATE_ROWS}
+        return templates.TemplateResponse(request, TEMPLATE_NAME, context)
+
+    return Starlette(routes=[Route("/template", page)])
+
+
+def static_app() -> Starlette:
+    return Starlette(routes=[Mount("/static", StaticFiles(directory=static_dir()))])
+
+
 FACTORIES: dict[str, AppFactory] = {
     "plaintext": partial(_app, Route("/", index)),
     "json": partial(_app, Route("/json", json_message)),
@@ -133,9 +166,12 @@ FACTORIES: dict[str, AppFactory] = {
     "route-1000": partial(routing_app, 1000),
     "echo": partial(_app, Route("/echo", echo, methods=["POST"])),
     "stream": partial(_app, Route("/stream", stream)),
+    "sse": partial(_app, Route("/sse", server_sent_events)),
     "sync": partial(_app, Route("/sync", sync_view)),
     "sync-hooks": partial(_app, Route("/sync-hooks", sync_hooks)),
     "session": session_app,
     "multipart": partial(_app, Route("/upload", upload, methods=["POST"])),
     "websocket": partial(_app, WebSocketRoute("/ws", websocket_echo)),
+    "template": template_app,
+    "static": static_app,
 }

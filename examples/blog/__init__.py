@@ -1,0 +1,1 @@
+"""A small blog: sessions, flash messages, template inheritance and a static stylesheet."""
