@@ -874,7 +874,8 @@ class Flask(TemplatingMixin, Scaffold):
                 rv = self.make_default_options_response()
             else:
                 rv = view(**(request.view_args or {}))
-        if any(self._is_async(f) for f in ctx._after_request_functions):
+        extra = ctx._after_request_functions
+        if extra and any(self._is_async(f) for f in extra):
             return rv  # the loop finishes it
         try:
             response = self.make_response(rv)
@@ -1107,7 +1108,10 @@ class Flask(TemplatingMixin, Scaffold):
         )
 
     def _overrides(self, name: str) -> bool:
-        return name in (self._overridden or self._find_overrides())
+        overridden = self._overridden
+        if overridden is None:
+            overridden = self._find_overrides()
+        return name in overridden
 
     async def _on_thread(self, ctx: AppContext, func: Callable[..., T], *args: Any) -> T:
         lease = ctx._lease or await ctx._thread_lease()

@@ -8,6 +8,9 @@ Requests run one after another in one task. Every few requests the event loop ge
 a server's loop does between requests, so the work an app leaves to the loop (callbacks,
 cancelled timers to clean up) is done, and timed, within the batch instead of piling up.
 
+Before timing, each app's thread hops are counted over a few requests (see
+``benchmarks.hops``); the counters are off while timing.
+
 A websocket scenario's "request" is a whole connection: connect, every message echoed, then a
 disconnect, so its number is microseconds per connection.
 """
@@ -39,6 +42,7 @@ from benchmarks.driver import (
     lifespan,
 )
 from benchmarks.frameworks import AppFactory
+from benchmarks.hops import counting_hops, own_hops
 from benchmarks.results import Result, Run
 from benchmarks.scenarios import Scenario, primed_request
 
@@ -46,6 +50,8 @@ T = TypeVar("T")
 
 #: Requests between two turns of the event loop.
 LOOP_TURN_EVERY = 8
+#: Requests (or websocket connections) over which each app's thread hops are counted.
+HOP_COUNT_REQUESTS = 100
 #: Seconds an app has to give its first, checked answer: a stuck app fails instead of hanging.
 CHECK_TIMEOUT = 10.0
 
@@ -101,6 +107,8 @@ class _Subject:
     samples: list[float] = field(default_factory=list)
     #: CPU microseconds per request (every thread of the process), one per batch.
     cpu_samples: list[float] = field(default_factory=list)
+    #: Calls handed to a worker thread per request, counted before timing.
+    hops: float = 0.0
     error: str | None = None
 
 
@@ -165,6 +173,7 @@ async def _measure_all(
                 try:
                     subject = await _prepare(stack, framework, framework_factories, scenario)
                     subject.batch_size = await _warm_up(subject, settings)
+                    subject.hops = await _count_hops(subject)
                 except Exception as exc:
                     run.add(Result.failed(framework, scenario.name, _describe(exc)))
                 else:
@@ -195,6 +204,7 @@ async def _measure_all(
                     subject.samples,
                     batch_size=subject.batch_size,
                     cpu_us=statistics.median(subject.cpu_samples),
+                    hops=subject.hops,
                 )
             )
 
@@ -255,6 +265,16 @@ async def _warm_up(subject: _Subject, settings: InProcessSettings) -> int:
         await _run_requests(subject, LOOP_TURN_EVERY)
         count += LOOP_TURN_EVERY
     return max(LOOP_TURN_EVERY, round(settings.batch_seconds * count / elapsed))
+
+
+async def _count_hops(subject: _Subject) -> float:
+    """The calls one request hands to a worker thread, over ``HOP_COUNT_REQUESTS`` requests."""
+    before = own_hops(subject.app)
+    with counting_hops() as counter:
+        wrong = await _run_requests(subject, HOP_COUNT_REQUESTS)
+    if wrong:
+        raise _Unmeasurable(f"{wrong} of {HOP_COUNT_REQUESTS} responses were wrong")
+    return (own_hops(subject.app) - before + counter.calls) / HOP_COUNT_REQUESTS
 
 
 async def _run_requests(subject: _Subject, count: int) -> int:

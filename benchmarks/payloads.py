@@ -26,6 +26,10 @@ def sse_event(n: int) -> str:
 
 SSE_BODY = "".join(sse_event(n) for n in range(SSE_EVENT_COUNT)).encode()
 
+#: The header the ``sync-hooks`` endpoint's after-request hook adds to the response.
+HOOK_HEADER = "X-Hook"
+HOOK_VALUE = "1"
+
 USER_ID = 42
 USER_TEXT = f"user {USER_ID}"
 

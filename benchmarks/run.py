@@ -1,7 +1,8 @@
 """The benchmark runner's command line: ``python -m benchmarks [MODE] [options]``.
 
 Modes: ``inprocess`` (the default), ``network``, ``smoke`` (a few seconds; exit 1 when
-asyncflask costs more than 1.25x Starlette), ``profile`` (cProfile one app) and ``list``.
+asyncflask costs more than 1.25x Starlette), ``parked`` (memory with 1,000 requests parked
+behind a sync hook), ``profile`` (cProfile one app) and ``list``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from benchmarks.frameworks import (
 )
 from benchmarks.inprocess import InProcessSettings
 from benchmarks.network import NetworkSettings
+from benchmarks.parked import APPS as PARKED_APPS
+from benchmarks.parked import ParkedSettings
 from benchmarks.results import Run
 from benchmarks.scenarios import SCENARIOS, SCENARIOS_BY_NAME, Scenario
 
@@ -104,6 +107,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     modes.add_parser(
         "smoke", help="a few seconds in-process; exit 1 if asyncflask > 1.25x Starlette"
+    )
+
+    parked = modes.add_parser(
+        "parked", help="server memory with requests parked in an async view behind a sync hook"
+    )
+    parked.add_argument(
+        "--apps",
+        type=_names,
+        help="comma-separated apps (default: every installed one of "
+        + ", ".join(PARKED_APPS)
+        + ")",
+    )
+    parked.add_argument("--requests", type=int, default=ParkedSettings().requests)
+    parked.add_argument(
+        "--output-dir",
+        type=Path,
+        default=RESULTS_DIR,
+        help="where parked.json and parked.md go (default: benchmarks/results)",
     )
 
     profile = modes.add_parser("profile", help="cProfile one framework on one scenario")
@@ -237,6 +258,42 @@ def run_smoke() -> int:
     return 0
 
 
+def run_parked(args: argparse.Namespace) -> int:
+    """Measure the servers' memory with requests parked behind a sync hook; write the results."""
+    from benchmarks import parked
+
+    if args.apps:
+        unknown = [name for name in args.apps if name not in PARKED_APPS]
+        if unknown:
+            known = ", ".join(PARKED_APPS)
+            raise UsageError(f"unknown app(s) {', '.join(unknown)}; choose from {known}")
+        missing = [name for name in args.apps if not parked.installed(name)]
+        if missing:
+            raise UsageError(
+                f"cannot import the framework of {', '.join(missing)}: "
+                "install the benchmark extras with `pip install -e '.[bench]'`"
+            )
+        names = list(args.apps)
+    else:
+        names = [name for name in PARKED_APPS if parked.installed(name)]
+    if args.requests < 1:
+        raise UsageError("--requests must be at least 1")
+    settings = ParkedSettings(requests=args.requests, apps=names)
+    print(f"parked: {', '.join(names)}")
+    results = parked.measure(settings)
+    args.output_dir.mkdir(parents=True, exist_ok=True)
+    json_path = args.output_dir / "parked.json"
+    markdown_path = args.output_dir / "parked.md"
+    environment = report.environment("parked")
+    json_path.write_text(parked.results_json(results, settings, environment))
+    markdown = parked.to_markdown(results, settings, environment)
+    markdown_path.write_text(markdown)
+    print()
+    print(markdown)
+    print(f"written: {json_path}, {markdown_path}")
+    return 1 if any(memory.error for memory in results) else 0
+
+
 def run_profile(args: argparse.Namespace) -> int:
     """Profile one framework on one scenario and print the hottest functions."""
     from benchmarks import inprocess
@@ -279,6 +336,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_network(args)
         if args.mode == "smoke":
             return run_smoke()
+        if args.mode == "parked":
+            return run_parked(args)
         if args.mode == "profile":
             return run_profile(args)
         return run_list()

@@ -25,6 +25,7 @@ from benchmarks.payloads import (
     ECHO_BODY,
     ECHO_PAYLOAD,
     HELLO,
+    HOOK_HEADER,
     JSON_MESSAGE,
     MULTIPART_BODY,
     MULTIPART_CONTENT_TYPE,
@@ -185,6 +186,13 @@ SCENARIOS: tuple[Scenario, ...] = (
         title="GET /sync (sync view, plain text)",
         request=HTTPRequest("GET", "/sync"),
         expect=Expectation(body=HELLO.encode()),
+    ),
+    Scenario(
+        name="sync-hooks",
+        title="GET /sync-hooks (sync view, sync before and after hooks)",
+        request=HTTPRequest("GET", "/sync-hooks"),
+        # The body is what the before hook left for the view; the header is the after hook's.
+        expect=Expectation(body=HELLO.encode(), headers=(HOOK_HEADER,)),
     ),
     _route_scenario(10),
     _route_scenario(1000),

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import resource
@@ -139,10 +140,9 @@ async def one_client(
                 ready.append(1)
                 connected.set()
             elif line.startswith(b"data: "):
-                try:
+                # A chunked-encoding size line that happens to start oddly is skipped.
+                with contextlib.suppress(ValueError):
                     delays.append(time.time() - float(line[6:]))
-                except ValueError:
-                    pass  # a chunked-encoding size line that happens to start oddly
     finally:
         writer.close()
     return delays

@@ -1,4 +1,5 @@
-"""The session, multipart and websocket benchmark apps answer correctly in every framework.
+"""The session, multipart, websocket and sync-hooks benchmark apps answer correctly in every
+framework, and the thread hops of the sync endpoints are counted.
 
 Each app is driven in-process exactly as the benchmark runner drives it (no timing here).
 Starlette, FastAPI and Quart are checked when installed (the benchmark extras); the bare
@@ -12,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 from benchmarks import network
@@ -25,7 +27,11 @@ from benchmarks.driver import (
     lifespan,
 )
 from benchmarks.frameworks import FRAMEWORKS_BY_NAME
+from benchmarks.hops import counting_hops, own_hops
 from benchmarks.payloads import (
+    HELLO,
+    HOOK_HEADER,
+    HOOK_VALUE,
     MULTIPART_BODY,
     MULTIPART_BOUNDARY,
     UPLOAD_FILE,
@@ -142,6 +148,83 @@ async def test_websocket_echoes_every_message_in_order(framework: str) -> None:
         assert captured.accepted
         assert captured.received == list(WEBSOCKET_MESSAGES)
         assert scenario.expect.websocket_problem(captured.accepted, captured.received) is None
+
+
+@pytest.mark.anyio
+async def test_sync_hooks_answer_carries_what_both_hooks_did_under_concurrency(
+    framework: str,
+) -> None:
+    scenario = SCENARIOS_BY_NAME["sync-hooks"]
+    responses: list[Any] = []
+    async with _started(framework, "sync-hooks") as (app, state):
+        request = PreparedRequest(scenario.request, state)
+
+        async def one() -> None:
+            responses.append(await drive(app, request))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(40):
+                group.start_soon(one)
+
+    assert len(responses) == 40
+    for response in responses:
+        names = {name.decode().lower() for name, _ in response.headers}
+        assert scenario.expect.problem(response.status, response.body, names) is None
+        assert response.body == HELLO.encode()
+        hook = HOOK_HEADER.lower().encode()
+        assert [v for k, v in response.headers if k.lower() == hook] == [HOOK_VALUE.encode()]
+
+
+async def _hops_per_request(framework: str, scenario_name: str, requests: int = 20) -> float:
+    scenario = SCENARIOS_BY_NAME[scenario_name]
+    async with _started(framework, scenario_name) as (app, state):
+        request = PreparedRequest(scenario.request, state)
+        await drive(app, request)
+        before = own_hops(app)
+        with counting_hops() as counter:
+            for _ in range(requests):
+                response = await drive(app, request)
+                assert response.status == 200
+        return (own_hops(app) - before + counter.calls) / requests
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+async def test_asyncflask_runs_a_sync_view_and_its_sync_hooks_in_one_hop() -> None:
+    assert await _hops_per_request("asyncflask", "sync") == 1
+    assert await _hops_per_request("asyncflask", "sync-hooks") == 1
+    assert await _hops_per_request("asyncflask", "plaintext") == 0
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+async def test_hops_are_counted_for_anyio_threads_and_executors(framework: str) -> None:
+    """Every other framework sends each sync callable to a thread of its own."""
+    if framework == "asyncflask":
+        pytest.skip("asyncflask counts its own hops")
+    assert await _hops_per_request(framework, "plaintext") == 0
+    assert await _hops_per_request(framework, "sync") >= 1
+    assert await _hops_per_request(framework, "sync-hooks") >= 3
+    if framework in ("bare", "starlette"):  # the app itself makes three calls
+        assert await _hops_per_request(framework, "sync-hooks") == 3
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+@pytest.mark.anyio
+async def test_hop_counting_is_off_outside_its_block() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import anyio.to_thread
+
+    submit = ThreadPoolExecutor.submit
+    with counting_hops() as counter:
+        await anyio.to_thread.run_sync(int)
+        with ThreadPoolExecutor(1) as executor:
+            assert executor.submit(int, "7").result() == 7
+    await anyio.to_thread.run_sync(int)
+
+    assert counter.calls == 2
+    assert ThreadPoolExecutor.submit is submit
 
 
 def test_upload_file_does_not_contain_the_boundary() -> None:

@@ -8,7 +8,9 @@ from typing import Any
 
 from asyncflask import (
     Flask,
+    Response,
     ServerSentEvent,
+    g,
     jsonify,
     render_template,
     request,
@@ -20,6 +22,8 @@ from asyncflask.typing import ResponseReturnValue
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
+    HOOK_HEADER,
+    HOOK_VALUE,
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
@@ -120,6 +124,27 @@ def sync_view() -> Flask:
     return app
 
 
+def sync_hooks() -> Flask:
+    """A sync view between a sync ``before_request`` and a sync ``after_request`` hook."""
+    app = Flask(__name__)
+
+    @app.before_request
+    def load_greeting() -> None:
+        g.greeting = HELLO
+
+    @app.after_request
+    def mark(response: Response) -> Response:
+        response.headers[HOOK_HEADER] = HOOK_VALUE
+        return response
+
+    @app.route("/sync-hooks")
+    def hello() -> str:
+        greeting: str = g.greeting
+        return greeting
+
+    return app
+
+
 def session_counter() -> Flask:
     app = Flask(__name__)
     app.secret_key = SECRET_KEY
@@ -178,6 +203,7 @@ FACTORIES: dict[str, AppFactory] = {
     "stream": stream,
     "sse": server_sent_events,
     "sync": sync_view,
+    "sync-hooks": sync_hooks,
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,

@@ -22,6 +22,8 @@ from benchmarks.driver import ASGIApp, Message, Receive, Scope, Send
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
+    HOOK_HEADER,
+    HOOK_VALUE,
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
@@ -191,6 +193,43 @@ def sync_view() -> ASGIApp:
             await _respond(send, 200, TEXT, await anyio.to_thread.run_sync(_hello))
         else:
             await _not_found(send)
+
+    return app
+
+
+def _load_greeting(state: dict[str, str]) -> None:
+    state["greeting"] = HELLO
+
+
+def _greet(state: dict[str, str]) -> bytes:
+    return state["greeting"].encode()
+
+
+def _mark(headers: list[tuple[bytes, bytes]]) -> None:
+    headers.append((HOOK_HEADER.lower().encode(), HOOK_VALUE.encode()))
+
+
+def sync_hooks() -> ASGIApp:
+    """``GET /sync-hooks``: three sync callables, each run with ``anyio.to_thread.run_sync``.
+
+    The before step leaves the greeting in a per-request dict for the view; the after step
+    adds a header.
+    """
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        if scope["path"] != "/sync-hooks":
+            await _not_found(send)
+            return
+        state: dict[str, str] = {}
+        await anyio.to_thread.run_sync(_load_greeting, state)
+        body = await anyio.to_thread.run_sync(_greet, state)
+        headers = [(b"content-type", TEXT), (b"content-length", str(len(body)).encode())]
+        await anyio.to_thread.run_sync(_mark, headers)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     return app
 
@@ -434,6 +473,7 @@ FACTORIES: dict[str, AppFactory] = {
     "stream": stream,
     "sse": server_sent_events,
     "sync": sync_view,
+    "sync-hooks": sync_hooks,
     "session": session,
     "multipart": upload,
     "websocket": websocket_echo,

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Form, Request, UploadFile, WebSocket
+from fastapi import Depends, FastAPI, Form, Request, Response, UploadFile, WebSocket
 from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -15,6 +15,8 @@ from starlette.middleware.sessions import SessionMiddleware
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
+    HOOK_HEADER,
+    HOOK_VALUE,
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
@@ -116,6 +118,27 @@ def sync_view() -> FastAPI:
     return app
 
 
+def load_greeting() -> str:
+    """Sync work before the view (a user loader, a CSRF check), as a dependency."""
+    return HELLO
+
+
+def mark(response: Response) -> None:
+    """Sync work on the response: a dependency that sets a header on it."""
+    response.headers[HOOK_HEADER] = HOOK_VALUE
+
+
+def sync_hooks() -> FastAPI:
+    """A sync endpoint with two sync dependencies; FastAPI runs each in the thread pool."""
+    app = FastAPI()
+
+    @app.get("/sync-hooks", response_class=PlainTextResponse, dependencies=[Depends(mark)])
+    def hello(greeting: Annotated[str, Depends(load_greeting)]) -> str:
+        return greeting
+
+    return app
+
+
 def session_counter() -> FastAPI:
     app = FastAPI()
     app.add_middleware(SessionMiddleware, secret_key=SECRET_KEY)
@@ -178,6 +201,7 @@ FACTORIES: dict[str, AppFactory] = {
     "stream": stream,
     "sse": server_sent_events,
     "sync": sync_view,
+    "sync-hooks": sync_hooks,
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,

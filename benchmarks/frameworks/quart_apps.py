@@ -6,12 +6,14 @@ from collections.abc import AsyncIterator
 from functools import partial
 from typing import Any
 
-from quart import Quart, jsonify, render_template, request, session, websocket
+from quart import Quart, Response, g, jsonify, render_template, request, session, websocket
 from quart.typing import ResponseReturnValue
 
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
+    HOOK_HEADER,
+    HOOK_VALUE,
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
@@ -115,6 +117,27 @@ def sync_view() -> Quart:
     return app
 
 
+def sync_hooks() -> Quart:
+    """A sync view between a sync ``before_request`` and a sync ``after_request`` hook."""
+    app = Quart(__name__)
+
+    @app.before_request
+    def load_greeting() -> None:
+        g.greeting = HELLO
+
+    @app.after_request
+    def mark(response: Response) -> Response:
+        response.headers[HOOK_HEADER] = HOOK_VALUE
+        return response
+
+    @app.route("/sync-hooks")
+    def hello() -> str:
+        greeting: str = g.greeting
+        return greeting
+
+    return app
+
+
 def session_counter() -> Quart:
     app = Quart(__name__)
     app.secret_key = SECRET_KEY
@@ -174,6 +197,7 @@ FACTORIES: dict[str, AppFactory] = {
     "stream": stream,
     "sse": server_sent_events,
     "sync": sync_view,
+    "sync-hooks": sync_hooks,
     "session": session_counter,
     "multipart": upload,
     "websocket": websocket_echo,

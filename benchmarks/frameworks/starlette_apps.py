@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from functools import partial
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -19,6 +20,8 @@ from starlette.websockets import WebSocket
 from benchmarks.frameworks import AppFactory
 from benchmarks.payloads import (
     HELLO,
+    HOOK_HEADER,
+    HOOK_VALUE,
     JSON_MESSAGE,
     SECRET_KEY,
     SESSION_COUNTER,
@@ -77,6 +80,29 @@ async def server_sent_events(request: Request) -> StreamingResponse:
 def sync_view(request: Request) -> PlainTextResponse:
     """A sync endpoint: Starlette runs it with ``run_in_threadpool``."""
     return PlainTextResponse(HELLO)
+
+
+def load_greeting(request: Request) -> None:
+    """Sync work before the view (a user loader, a CSRF check)."""
+    request.state.greeting = HELLO
+
+
+def greet(request: Request) -> PlainTextResponse:
+    """The sync view proper."""
+    return PlainTextResponse(request.state.greeting)
+
+
+def mark(response: Response) -> Response:
+    """Sync work on the response."""
+    response.headers[HOOK_HEADER] = HOOK_VALUE
+    return response
+
+
+async def sync_hooks(request: Request) -> Response:
+    """Three sync callables, each sent to the thread pool as Starlette does with sync code."""
+    await run_in_threadpool(load_greeting, request)
+    response = await run_in_threadpool(greet, request)
+    return await run_in_threadpool(mark, response)
 
 
 async def session_counter(request: Request) -> PlainTextResponse:
@@ -142,6 +168,7 @@ FACTORIES: dict[str, AppFactory] = {
     "stream": partial(_app, Route("/stream", stream)),
     "sse": partial(_app, Route("/sse", server_sent_events)),
     "sync": partial(_app, Route("/sync", sync_view)),
+    "sync-hooks": partial(_app, Route("/sync-hooks", sync_hooks)),
     "session": session_app,
     "multipart": partial(_app, Route("/upload", upload, methods=["POST"])),
     "websocket": partial(_app, WebSocketRoute("/ws", websocket_echo)),
