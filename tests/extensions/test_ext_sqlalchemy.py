@@ -137,3 +137,70 @@ anyio.run(main)
 """
     )
     assert out.strip() == "ok"
+
+
+def test_thread_local_scoped_sessions_stay_with_their_request(run_script: RunScript) -> None:
+    # SQLAlchemy's default scoped_session is keyed by thread: a request's hooks, view and
+    # teardown must all see the same one, and no other request may see it meanwhile.
+    out = run_script(
+        """
+        import asyncflask.flask_patch
+        import threading, time
+        import anyio
+        from flask import Flask, g
+        from sqlalchemy import create_engine, String
+        from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session
+        from sqlalchemy.orm import sessionmaker
+        from sqlalchemy.pool import StaticPool
+
+        class Base(DeclarativeBase):
+            pass
+
+        class Item(Base):
+            __tablename__ = "item"
+            id: Mapped[int] = mapped_column(primary_key=True)
+            name: Mapped[str] = mapped_column(String(20))
+
+        engine = create_engine("sqlite://", poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+        Base.metadata.create_all(engine)
+        Session = scoped_session(sessionmaker(engine))
+        app = Flask(__name__)
+        removed = []
+
+        @app.before_request
+        def open_session():
+            g.session = Session()
+
+        @app.teardown_request
+        def close_session(exc):
+            removed.append(Session() is g.session)
+            Session.remove()
+
+        @app.post("/items/<int:n>")
+        def add(n):
+            assert Session() is g.session
+            Session.add(Item(name=f"item {n}"))
+            time.sleep(0.01)
+            pending = sorted(i.name for i in Session.new)
+            Session.rollback()
+            return {"pending": pending}
+
+        async def main():
+            results = {}
+
+            async def one(n, client):
+                results[n] = (await client.post(f"/items/{n}")).json["pending"]
+
+            async with app.test_client() as client:
+                async with anyio.create_task_group() as tg:
+                    for n in range(40):
+                        tg.start_soon(one, n, client)
+            assert results == {n: [f"item {n}"] for n in range(40)}, results
+            assert removed == [True] * 40, removed
+            print("ok")
+
+        anyio.run(main)
+        """
+    )
+    assert out.strip() == "ok"
