@@ -31,15 +31,27 @@ RunScript = Callable[..., str]
 
 @pytest.fixture
 def run_script(tmp_path: Path) -> RunScript:
-    """Run ``code`` as ``app_script.py`` in ``tmp_path``; return its stdout."""
+    """Run ``code`` as ``app_script.py`` in ``tmp_path``; return its stdout.
 
-    def run(code: str, *, files: dict[str, str] | None = None, timeout: float = 120) -> str:
+    ``backend`` is the event loop its ``anyio.run(main)`` uses (asyncio or trio).
+    """
+
+    def run(
+        code: str,
+        *,
+        files: dict[str, str] | None = None,
+        timeout: float = 120,
+        backend: str = "asyncio",
+    ) -> str:
         for name, text in (files or {}).items():
             target = tmp_path / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(textwrap.dedent(text))
         script = tmp_path / "app_script.py"
-        script.write_text(textwrap.dedent(code) + _NO_REAL_FLASK)
+        source = textwrap.dedent(code).replace(
+            "anyio.run(main)", f"anyio.run(main, backend={backend!r})"
+        )
+        script.write_text(source + _NO_REAL_FLASK)
         done = subprocess.run(
             [sys.executable, str(script)],
             cwd=tmp_path,

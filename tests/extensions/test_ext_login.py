@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 RunScript = Callable[..., str]
 
 APP = """
@@ -67,7 +69,8 @@ def logout():
 """
 
 
-def test_login_required_login_current_user_logout(run_script: RunScript) -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_login_required_login_current_user_logout(run_script: RunScript, backend: str) -> None:
     out = run_script(
         APP
         + """
@@ -92,7 +95,8 @@ async def main():
     print("ok")
 
 anyio.run(main)
-"""
+""",
+        backend=backend,
     )
     assert out.strip() == "ok"
 
@@ -124,7 +128,8 @@ anyio.run(main)
     assert out.strip() == "ok"
 
 
-def test_forty_users_at_once_each_see_themselves(run_script: RunScript) -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_forty_users_at_once_each_see_themselves(run_script: RunScript, backend: str) -> None:
     out = run_script(
         APP
         + """
@@ -161,6 +166,7 @@ async def main():
     print("ok")
 
 anyio.run(main)
-"""
+""",
+        backend=backend,
     )
     assert out.strip() == "ok"

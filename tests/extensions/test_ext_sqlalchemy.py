@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 RunScript = Callable[..., str]
 
 APP = """
@@ -98,7 +100,8 @@ anyio.run(main)
     assert out.strip() == "ok"
 
 
-def test_forty_sync_requests_keep_their_own_sessions(run_script: RunScript) -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_forty_sync_requests_keep_their_own_sessions(run_script: RunScript, backend: str) -> None:
     out = run_script(
         APP
         + """
@@ -134,12 +137,16 @@ async def main():
     print("ok")
 
 anyio.run(main)
-"""
+""",
+        backend=backend,
     )
     assert out.strip() == "ok"
 
 
-def test_thread_local_scoped_sessions_stay_with_their_request(run_script: RunScript) -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_thread_local_scoped_sessions_stay_with_their_request(
+    run_script: RunScript, backend: str
+) -> None:
     # SQLAlchemy's default scoped_session is keyed by thread: a request's hooks, view and
     # teardown must all see the same one, and no other request may see it meanwhile.
     out = run_script(
@@ -201,6 +208,7 @@ def test_thread_local_scoped_sessions_stay_with_their_request(run_script: RunScr
             print("ok")
 
         anyio.run(main)
-        """
+        """,
+        backend=backend,
     )
     assert out.strip() == "ok"

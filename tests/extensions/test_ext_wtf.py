@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
+
 RunScript = Callable[..., str]
 
 APP = """
@@ -64,7 +66,8 @@ def token_in(html):
 """
 
 
-def test_forms_and_csrf(run_script: RunScript) -> None:
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_forms_and_csrf(run_script: RunScript, backend: str) -> None:
     out = run_script(
         APP
         + """
@@ -99,7 +102,8 @@ async def main():
     print("ok")
 
 anyio.run(main)
-"""
+""",
+        backend=backend,
     )
     assert out.strip() == "ok"
 
