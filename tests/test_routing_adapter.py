@@ -40,6 +40,12 @@ def test_bind_match_failures_are_http_errors() -> None:
     with pytest.raises(RequestRedirect) as moved:
         adapter.match("/folder")
     assert moved.value.new_url == "https://example.com/folder/"
+    with pytest.raises(RequestRedirect) as moved:
+        adapter.match("/folder", query_args={"page": "2"})
+    assert moved.value.new_url == "https://example.com/folder/?page=2"
+    with pytest.raises(RequestRedirect) as moved:
+        make_map().bind("example.com", query_args="a=1").match("/folder")
+    assert moved.value.new_url == "http://example.com/folder/?a=1"
 
 
 def test_bind_builds_paths_and_external_urls() -> None:
@@ -109,3 +115,16 @@ async def test_an_overridden_create_url_adapter_routes_requests() -> None:
 
             tg.start_soon(run)
     assert sorted(results) == sorted(f"new {n}" for n in range(40))
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["/" + "a" * 100_000, "/items/\x00", "//evil.example/items/1", "/items/1?x=1", "../../etc", ""],
+)
+def test_bind_match_on_hostile_paths_is_a_plain_not_found(hostile: str) -> None:
+    # Extensions resolve client-supplied URLs with the adapter (flask-marshmallow's
+    # URLFor fields): anything that is no route is a NotFound, never another error.
+    adapter = make_map().bind("")
+    with pytest.raises(NotFound):
+        adapter.match(hostile)
+    assert adapter.test(hostile) is False

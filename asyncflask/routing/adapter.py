@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..exceptions import HTTPException, RequestRedirect
+from .building import encode_query
 
 if TYPE_CHECKING:
     from .map import Map
@@ -55,7 +56,7 @@ class MapAdapter:
 
         With ``return_rule=True`` the ``Rule`` comes first instead of its endpoint.
         Raises ``NotFound``, ``MethodNotAllowed``, or ``RequestRedirect`` with the
-        full URL to redirect to (the path with its trailing slash).
+        full URL to redirect to (the path with its trailing slash, then ``query_args``).
         """
         path = self.path_info if path_info is None else path_info
         if not path.startswith("/"):
@@ -68,7 +69,11 @@ class MapAdapter:
                 domain=self._domain(),
             )
         except RequestRedirect as e:
-            raise RequestRedirect(self._external(e.new_url)) from None
+            url = self._external(e.new_url)
+            args = self.query_args if query_args is None else query_args
+            if args:
+                url += "?" + (args if isinstance(args, str) else encode_query(dict(args)))
+            raise RequestRedirect(url) from None
         return (rule if return_rule else rule.endpoint), values
 
     def test(self, path_info: str | None = None, method: str | None = None) -> bool:
