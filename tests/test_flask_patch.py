@@ -188,3 +188,27 @@ def test_an_installed_flask_and_werkzeug_never_win(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "ok"
+
+
+def test_without_werkzeug_the_names_come_from_stand_in_modules(tmp_path: Path) -> None:
+    # The test extra installs Werkzeug (extensions depend on it); an app without it
+    # still gets werkzeug.* modules holding asyncflask's names.
+    done = run_python(
+        """
+        import sys
+        sys.modules["werkzeug"] = None  # as if Werkzeug were not installed
+        import asyncflask.flask_patch
+        import asyncflask.datastructures as ad, asyncflask.exceptions as ae
+        from werkzeug.datastructures import MultiDict
+        from werkzeug.exceptions import NotFound
+        from werkzeug.routing import Map
+        import werkzeug
+        assert MultiDict is ad.MultiDict and NotFound is ae.NotFound
+        assert Map.__module__.startswith("asyncflask")
+        assert "stand-in" in (werkzeug.__doc__ or "")
+        print("ok")
+        """,
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
