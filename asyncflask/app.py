@@ -25,7 +25,7 @@ from .background import BackgroundTasks
 from .coerce import coerce_response
 from .concurrency import Lease, SyncRunner, is_async_callable
 from .config import DEFAULT_CONFIG, Config, ConfigAttribute, as_timedelta
-from .ctx import AppContext, RequestContext, _AppCtxGlobals
+from .ctx import CALLER_CONTEXT_KEY, AppContext, RequestContext, _AppCtxGlobals
 from .debughelpers import debug_error_body, is_loopback, printable
 from .draining import OpenStreams
 from .errorhandlers import find_handler, is_http_exception
@@ -643,6 +643,9 @@ class Flask(TemplatingMixin, Scaffold):
         """Serve one HTTP request: dispatch, send the response, tear down."""
         request = self.request_class(scope, receive, self)
         ctx = RequestContext(self, request)
+        outer = scope.get(CALLER_CONTEXT_KEY)
+        if outer is not None:
+            ctx.g = outer.g  # a test's request inside `with app.app_context()`, as in Flask
         token = _cv_context.set(ctx)
         error: BaseException | None = None
         try:

@@ -37,6 +37,19 @@ if TYPE_CHECKING:
 F = TypeVar("F", bound=Callable[..., Any])
 _sentinel = object()
 
+#: Scope key under which a test client passes the application context active where the
+#: test made the request: as in Flask, a request made inside ``with app.app_context():``
+#: shares that context's ``g``. Servers never set it.
+CALLER_CONTEXT_KEY = "asyncflask.caller_app_context"
+
+
+def caller_app_context(app: Flask) -> AppContext | None:
+    """The active application context (not a request's) of ``app``, if any."""
+    ctx = _cv_context.get(None)
+    if ctx is None or ctx.app is not app or ctx.request is not None or ctx.websocket is not None:
+        return None
+    return ctx
+
 
 class _AppCtxGlobals:
     """The ``g`` namespace: a plain object for storing data during one context."""

@@ -15,7 +15,7 @@ import anyio
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found,unused-ignore]
 
-from ..ctx import RequestContext
+from ..ctx import CALLER_CONTEXT_KEY, RequestContext, caller_app_context
 from ..datastructures import Headers
 from ..exceptions import WebSocketDisconnect
 from ..sessions import save_session
@@ -184,9 +184,13 @@ class AsyncFlaskClient:
             full_path = unquote(target.path.rstrip("/")) + (split.path or "/")
             secure = target.scheme in ("https", "wss")
             cookie_header = self.cookie_jar.header_for(host, full_path, secure)
-        return build_scope(
+        scope, body = build_scope(
             self.app, path, base_url, scope_type=scope_type, cookie_header=cookie_header, **kwargs
         )
+        outer = caller_app_context(self.app)
+        if outer is not None:
+            scope[CALLER_CONTEXT_KEY] = outer
+        return scope, body
 
     def _remember_cookies(self, scope: Scope, response: TestResponse) -> None:
         if self.cookie_jar is None:
