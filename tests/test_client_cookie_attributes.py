@@ -55,7 +55,8 @@ async def test_expires_from_max_age_and_none_for_session_cookies(cookie_app: Fla
     assert secure is not None and secure.secure
 
 
-async def test_a_secure_set_cookie_is_sent_back_over_https_only(cookie_app: Flask) -> None:
+async def test_a_secure_set_cookie_is_sent_back_over_http_too(cookie_app: Flask) -> None:
+    # As with Werkzeug's client: tests of Secure cookies run against http://localhost.
     @cookie_app.route("/seen")
     async def seen() -> str:
         from asyncflask import request
@@ -64,7 +65,7 @@ async def test_a_secure_set_cookie_is_sent_back_over_https_only(cookie_app: Flas
 
     client = cookie_app.test_client()
     await client.get("/set/x")
-    assert (await client.get("/seen")).text == "aged,plain"
+    assert (await client.get("/seen")).text == "aged,plain,secure"
     assert (await client.get("/seen", base_url="https://localhost")).text == "aged,plain,secure"
 
 

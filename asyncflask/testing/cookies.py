@@ -48,6 +48,8 @@ class Cookie:
             else None
         )
         self.secure = secure
+        #: Whether the client keeps it off plain http (see ``CookieJar.update_from``).
+        self.https_only = secure
         self.http_only = http_only
         self.same_site = same_site
         self.host_only = host_only
@@ -56,7 +58,7 @@ class Cookie:
         """Whether the cookie is sent to ``host`` and ``path``."""
         if self.expired():
             return False
-        if self.secure and not secure:
+        if self.https_only and not secure:
             return False
         if self.host_only:
             if host != self.domain:
@@ -137,6 +139,9 @@ class CookieJar:
                 host_only=host_only,
                 raw_value=value.partition(";")[0].partition("=")[2].strip(),
             )
+            # As Werkzeug's client does, a cookie the app set with Secure is sent back on
+            # plain http too: tests of secure cookies run against http://localhost.
+            cookie.https_only = False
             if cookie.expired():
                 self.delete(name, cookie.domain, path)
             else:
