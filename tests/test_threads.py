@@ -779,3 +779,25 @@ async def test_a_sync_sse_source_runs_on_the_request_thread() -> None:
         assert await settled(app) == (0, 0)
     assert all(r.text == "data: 0\n\ndata: 1\n\ndata: 2\n\n" for r in responses)
     assert all(len(found) == 1 for found in threads.values())
+
+
+async def test_a_context_variable_set_in_sync_code_does_not_reach_the_next_request() -> None:
+    from contextvars import ContextVar
+
+    var: ContextVar[str] = ContextVar("var", default="unset")
+    app = make_app()
+
+    @app.before_request
+    def before() -> None:
+        g.seen = var.get()
+
+    @app.get("/set/<value>")
+    def set_value(value: str) -> str:
+        var.set(value)
+        return f"{g.seen}:{threading.get_ident()}"
+
+    async with app.test_client() as client:
+        first = (await client.get("/set/alice")).text
+        second = (await client.get("/set/bob")).text
+    assert first.split(":")[1] == second.split(":")[1]  # the same thread, reused
+    assert first.split(":")[0] == second.split(":")[0] == "unset"
