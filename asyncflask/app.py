@@ -738,7 +738,10 @@ class Flask(TemplatingMixin, Scaffold):
 
     def match_request(self, request: Request) -> None:
         """Match the request against the URL map; a failure is kept in ``routing_exception``."""
-        if self._overrides("create_url_adapter"):
+        overridden = self._overridden
+        if overridden is None:
+            overridden = self._find_overrides()
+        if overridden and "create_url_adapter" in overridden:
             self._match_with_adapter(request)
             return
         path = request.path
