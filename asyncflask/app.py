@@ -70,6 +70,7 @@ from .templating import TemplatingMixin, _default_template_ctx_processor
 from .typing import Receive, Scope, Send
 from .urls import has_invalid_percent_encoding
 from .wrappers import Request, Response
+from .wrappers.request import _BaseRequest
 
 if TYPE_CHECKING:
     import logging
@@ -782,7 +783,7 @@ class Flask(TemplatingMixin, Scaffold):
         except HTTPException as e:
             request.routing_exception = e
 
-    def _request_domain(self, request: Request) -> str:
+    def _request_domain(self, request: _BaseRequest) -> str:
         """What routing matches the request's host against: the host, or its subdomain."""
         from .routing.domains import subdomain_of
         from .urls import strip_default_port

@@ -299,8 +299,11 @@ async def _dispatch(app: Flask, ws: Websocket) -> Response | None:
     path = ws.path
     if path[:1] != "/":
         return _plain_response(app, 403)  # never a route
+    domain = None
+    if app.subdomain_matching or app.url_map.host_matching:
+        domain = app._request_domain(ws)
     try:
-        ws.url_rule, ws.view_args = app.url_map.match(path, "GET", websocket=True)
+        ws.url_rule, ws.view_args = app.url_map.match(path, "GET", websocket=True, domain=domain)
     except HTTPException:  # no websocket route here (or only a redirect): denied as unknown
         return _plain_response(app, 403)
     names = (None, *reversed(ws.blueprints))
