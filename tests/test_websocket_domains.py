@@ -1,4 +1,9 @@
-import anyio, pytest
+"""Websocket routes on subdomains."""
+
+from __future__ import annotations
+
+import pytest
+
 from asyncflask import Flask, websocket
 from asyncflask.exceptions import WebSocketDisconnect
 
