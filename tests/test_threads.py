@@ -801,3 +801,46 @@ async def test_a_context_variable_set_in_sync_code_does_not_reach_the_next_reque
         second = (await client.get("/set/bob")).text
     assert first.split(":")[1] == second.split(":")[1]  # the same thread, reused
     assert first.split(":")[0] == second.split(":")[0] == "unset"
+
+
+@pytest.mark.parametrize("anyio_backend", ["asyncio"])
+async def test_the_tutorial_pattern_under_uvicorn(anyio_backend: str, tmp_path: Any) -> None:
+    import httpx
+
+    from tests.test_server import serve
+
+    db_path = tmp_path / "served.db"
+    with sqlite3.connect(db_path) as db:
+        db.execute("create table hit (n integer)")
+    app = Flask(__name__)
+
+    @app.before_request
+    def open_db() -> None:
+        g.db = sqlite3.connect(db_path, timeout=10)
+
+    @app.teardown_appcontext
+    def close_db(error: BaseException | None) -> None:
+        db = g.pop("db", None)
+        if db is not None:
+            db.close()
+
+    @app.get("/hit")
+    def hit() -> str:
+        g.db.execute("insert into hit values (1)")
+        g.db.commit()
+        time.sleep(0.002)
+        return str(g.db.execute("select count(*) from hit").fetchone()[0])
+
+    with serve(app) as base_url:
+        async with httpx.AsyncClient(base_url=base_url, timeout=30) as client:
+            statuses: list[int] = []
+
+            async def one() -> None:
+                statuses.append((await client.get("/hit")).status_code)
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(50):
+                    tg.start_soon(one)
+    assert statuses == [200] * 50
+    with sqlite3.connect(db_path) as db:
+        assert db.execute("select count(*) from hit").fetchone()[0] == 50
