@@ -11,10 +11,7 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -22,11 +19,12 @@ from typing import Any
 
 import anyio
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from asyncflask import Flask
 from asyncflask.serving import Server
+from tests.test_server import free_port as free_port
+from tests.test_server import serve as serve_with
 
 TIMEOUT = 10
 CHROMIUM_FLAGS = [
@@ -44,36 +42,11 @@ CHROMIUM_FLAGS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def serve(app: Flask, **options: Any) -> Iterator[str]:
     """Run ``app`` under uvicorn (asyncflask's server) in a thread; yield its base URL."""
-    port = free_port()
-    options.setdefault("lifespan", "on")
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
-    server = Server(config)
-    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + TIMEOUT
-        while not server.started:
-            if not thread.is_alive():
-                raise RuntimeError("uvicorn exited before it started serving")
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start within the timeout")
-            time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(TIMEOUT)
-        if thread.is_alive():
-            server.force_exit = True
-            thread.join(TIMEOUT)
+    with serve_with(app, server_class=Server, **options) as base_url:
+        yield base_url
 
 
 def chromium_path() -> str:

@@ -43,13 +43,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: Flask, **options: Any) -> Iterator[str]:
+def serve(
+    app: Flask, server_class: type[uvicorn.Server] = uvicorn.Server, **options: Any
+) -> Iterator[str]:
     """Run ``app`` under uvicorn in a background thread; yield its base URL."""
     port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", **options
-    )
-    server = uvicorn.Server(config)
+    options.setdefault("lifespan", "on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options)
+    server = server_class(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()
     try:
