@@ -148,6 +148,9 @@ class _Job:
                     future.set_exception(RuntimeError(f"The sync call raised {error!r}."))
                 else:
                     future.set_exception(error)
+            # The future holds the outcome now; the job must not (a failed call's
+            # traceback holds the awaiting frame, which holds this job: a cycle).
+            self.error = self.result = None
             if self.waiter is not None and not self.waiter.done():
                 self.waiter.set_result(None)
         elif self.waiter is not None:
@@ -222,6 +225,8 @@ class _Worker:
         # A closed event loop raises RuntimeError: nobody waits for this any more.
         with contextlib.suppress(RuntimeError):
             job.wake(job.settle)
+        # A failed call's traceback keeps this frame: it must not keep the job too.
+        del job
 
     def wait_serving(self) -> None:
         """Block until woken up by ``_WAKE_UP``, running the jobs that arrive meanwhile.
@@ -351,9 +356,9 @@ class Lease:
             job.lease = self
         self._runner.hops += 1
         loop = self._loop
-        if loop is not None:
-            return await self._run_asyncio(job, loop)  # type: ignore[no-any-return]
-        return await self._run_other(job)  # type: ignore[no-any-return]
+        waiting = self._run_asyncio(job, loop) if loop is not None else self._run_other(job)
+        del job  # a failed call's traceback keeps this frame, which must not keep the job
+        return await waiting  # type: ignore[no-any-return]
 
     async def _run_asyncio(self, job: _Job, loop: asyncio.AbstractEventLoop) -> Any:
         future = job.future = loop.create_future()
@@ -370,6 +375,9 @@ class Lease:
                 with contextlib.suppress(asyncio.CancelledError):
                     await asyncio.shield(waiter)
             raise
+        finally:
+            # The error raised here keeps this frame; the future it came from must go.
+            del job, future
 
     async def _run_other(self, job: _Job) -> Any:
         event = job.waiter = anyio.Event()

@@ -80,7 +80,23 @@ def make_app() -> Flask:
     async def crash() -> str:
         raise LookupError("unhandled")
 
+    @app.get("/sync")
+    def sync_view() -> str:
+        return "ok"
+
+    @app.get("/sync-fail")
+    def sync_fail() -> str:
+        raise SyncFailure("boom")
+
+    @app.errorhandler(SyncFailure)
+    def sync_handled(e: SyncFailure) -> tuple[str, int]:
+        return "handled", 500
+
     return app
+
+
+class SyncFailure(Exception):
+    """Raised by a sync view and handled by a sync error handler."""
 
 
 REQUESTS: dict[str, tuple[str, str, list[tuple[bytes, bytes]], bytes]] = {
@@ -98,6 +114,8 @@ REQUESTS: dict[str, tuple[str, str, list[tuple[bytes, bytes]], bytes]] = {
     "bad request": ("GET", "/missing", [], b""),
     "handled error": ("GET", "/fail", [], b""),
     "unhandled error": ("GET", "/crash", [], b""),
+    "sync view": ("GET", "/sync", [], b""),
+    "sync handled error": ("GET", "/sync-fail", [], b""),
 }
 
 
@@ -128,7 +146,10 @@ async def call(app: Flask, method: str, path: str, headers: list[Any], body: byt
         if not sent:
             sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        return {"type": "http.disconnect"} if done else {"type": "http.request", "body": b""}
+        if done:
+            return {"type": "http.disconnect"}
+        await anyio.lowlevel.checkpoint()  # a worker thread's result needs the loop
+        return {"type": "http.request", "body": b""}
 
     async def send(message: dict[str, Any]) -> None:
         nonlocal status, done
